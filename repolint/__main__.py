@@ -1,0 +1,3 @@
+from repolint.cli import main
+
+main()

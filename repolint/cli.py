@@ -1,0 +1,158 @@
+"""The command line: thin. Parses options, loads settings, runs the engine, reports, exits.
+
+Exit codes: 0 no finding at or above --fail-on (default error); 1 such findings remain;
+2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from repolint import __version__
+
+FORMATS = ("full", "concise", "json", "github", "sarif")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"repolint: error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="repolint")
+def cli() -> None:
+    """Lint Hugging Face model repos before you push them."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("--select", multiple=True, metavar="RULE", help="Run only these rules (code, prefix such as RL2, name, or ALL). Repeatable; replaces the configured select.")
+@click.option("--extend-select", multiple=True, metavar="RULE", help="Add rules to the selection.")
+@click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules. Repeatable; adds to the configured ignore.")
+@click.option("-t", "--target-transformers", "targets", multiple=True, metavar="VERSION", help="transformers release(s) to check against, e.g. 5.23 or 4.57. Repeatable. Default: 5.23.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format. Default: full, or github when GITHUB_ACTIONS=true.")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the report to this file instead of stdout.")
+@click.option("--statistics", is_flag=True, help="Print a count per rule instead of each finding.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), default=None, help="Use this repolint.toml / pyproject.toml instead of the one in each repo.")
+@click.option("--color/--no-color", default=None, help="Force colour on or off. Default: on a terminal, unless NO_COLOR is set.")
+def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color):
+    """Lint one or more model repo folders."""
+    from repolint.config import ConfigError, discover, load_file
+    from repolint.engine import run
+    from repolint.knowledge import DEFAULT_TARGET, Knowledge, UnknownTarget
+    from repolint.repo import MAX_FILE_SIZE, Repo
+
+    roots = []
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            _fail(f"{p}: no such file or directory")
+        if path.is_file():
+            path = path.parent
+            p = str(path)
+        if p not in [r[0] for r in roots]:
+            roots.append((p, path))
+
+    results = []
+    try:
+        shared = load_file(Path(config_file)) if config_file else None
+        for label, path in roots:
+            settings = copy.deepcopy(shared) if shared is not None else discover(path)
+            if select:
+                settings.select = list(select)
+            settings.extend_select = [*settings.extend_select, *extend_select]
+            settings.ignore = [*settings.ignore, *ignore]
+            settings.resolve()
+            target_specs = list(targets) or settings.targets or [DEFAULT_TARGET]
+            knowledge = [Knowledge.for_target(t) for t in dict.fromkeys(target_specs)]
+            repo = Repo(path, label=label, max_file_size=settings.max_file_size or MAX_FILE_SIZE)
+            results.append(run(repo, settings, knowledge))
+    except (ConfigError, UnknownTarget) as exc:
+        _fail(str(exc))
+
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full"
+    if color is None:
+        color = output_file is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+    from repolint import reporters
+
+    text = reporters.statistics(results) if statistics else reporters.render(fmt, results, color=color)
+    if output_file:
+        try:
+            with open(output_file, "w", encoding="utf-8") as fh:
+                fh.write(text if text.endswith("\n") or not text else text + "\n")
+        except OSError as exc:
+            _fail(f"cannot write {output_file}: {exc.strerror or exc}")
+    elif text:
+        click.echo(text.rstrip("\n"))
+
+    rank = {"error": 3, "warning": 2, "info": 1}
+    threshold = rank[fail_on]
+    failing = any(rank[d.severity.value] >= threshold for r in results for d in r.diagnostics)
+    sys.exit(0 if exit_zero or not failing else 1)
+
+
+@cli.command("rules")
+@click.option("--json", "as_json", is_flag=True, help="Print the rules as a JSON array.")
+def list_rules(as_json):
+    """List every rule: code, name, default severity, summary."""
+    from repolint.registry import all_rules
+
+    rules = all_rules()
+    if as_json:
+        import json
+
+        click.echo(json.dumps([_rule_record(r) for r in rules], indent=2))
+        return
+    width = max(len(r.name) for r in rules)
+    for r in rules:
+        click.echo(f"{r.code}  {r.name:<{width}}  {r.severity:<7}  {r.summary}")
+
+
+def _rule_record(r) -> dict:
+    return {
+        "code": r.code,
+        "name": r.name,
+        "family": r.family(),
+        "severity": r.severity,
+        "summary": r.summary,
+        "why": r.why,
+        "fix": r.fix_text,
+        "fix_applicability": r.fix_applicability,
+        "url": r.url(),
+    }
+
+
+@cli.command("rule")
+@click.argument("selector")
+def show_rule(selector):
+    """Print the documentation of one rule, by code (RL201) or name (unknown-model-type)."""
+    from repolint.docs import render_rule
+    from repolint.registry import find_rule
+
+    rule = find_rule(selector)
+    if rule is None:
+        _fail(f"unknown rule {selector!r}; `repolint rules` lists them")
+    click.echo(render_rule(rule))
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="repolint", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # an internal error: one line, exit 2; REPOLINT_DEBUG=1 for the traceback
+        if os.environ.get("REPOLINT_DEBUG"):
+            raise
+        click.echo(f"repolint: internal error: {type(exc).__name__}: {exc} (set REPOLINT_DEBUG=1 for the traceback)", err=True)
+        sys.exit(2)

@@ -1,0 +1,90 @@
+"""Runs the selected rules over a Repo and turns their findings into Diagnostics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from repolint.config import Settings
+from repolint.knowledge import DEFAULT_TARGET, Knowledge
+from repolint.registry import Finding, Rule, all_rules
+from repolint.repo import CONFIG_FILES, Repo
+
+
+@dataclass
+class Context:
+    """What a rule sees: the repo, and (for knowledge rules) one target release."""
+
+    repo: Repo
+    knowledge: Knowledge | None = None
+
+    def doc(self, name: str):
+        return self.repo.json(name)
+
+    def obj(self, name: str) -> dict | None:
+        doc = self.repo.json(name)
+        return doc.obj if doc is not None else None
+
+
+@dataclass
+class Result:
+    repo: Repo
+    diagnostics: list = field(default_factory=list)
+    linted: bool = True  # False when the folder holds nothing repolint reads
+
+
+def has_lintable_files(repo: Repo) -> bool:
+    top = set(repo.top_level())
+    return bool(top & set(CONFIG_FILES)) or any(f.endswith(".py") for f in top)
+
+
+def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) -> Result:
+    if not has_lintable_files(repo):
+        return Result(repo, [], linted=False)
+    if targets is None:
+        targets = [Knowledge.for_target(DEFAULT_TARGET)]
+    rules = [r for r in all_rules() if r.code in settings.enabled]
+
+    # (rule, finding) -> target labels it was found for, in first-seen order
+    merged: dict[tuple, tuple[type[Rule], Finding, list[str]]] = {}
+    for rule_cls in rules:
+        rule = rule_cls()
+        contexts = [Context(repo, k) for k in targets] if rule_cls.uses_knowledge else [Context(repo)]
+        for ctx in contexts:
+            for f in rule.check(ctx):
+                key = (rule_cls.code, f.file, f.pointer, f.line, f.column, f.message)
+                if key in merged:
+                    merged[key][2].append(ctx.knowledge.label)
+                else:
+                    merged[key] = (rule_cls, f, [ctx.knowledge.label] if ctx.knowledge else [])
+
+    diagnostics = []
+    multi = len(targets) > 1
+    for rule_cls, finding, labels in merged.values():
+        if settings.ignored_in(rule_cls.code, finding.file):
+            continue
+        diagnostics.append(to_diagnostic(repo, rule_cls, finding, settings, labels if multi else []))
+    diagnostics.sort(key=lambda d: d.sort_key())
+    return Result(repo, diagnostics)
+
+
+def to_diagnostic(repo: Repo, rule_cls: type[Rule], f: Finding, settings: Settings, labels: list[str]):
+    from repolint.diagnostics import Diagnostic, Fix, Location  # pydantic only when there is a finding
+
+    line, col, end_line, end_col = f.line, f.column, f.end_line, f.end_column
+    if f.pointer is not None:
+        doc = repo.json(f.file)
+        span = doc.span(f.pointer, f.at_key) if doc is not None else None
+        if span is not None:
+            line, col, end_line, end_col = span.line, span.col, span.end_line, span.end_col
+    severity = settings.severity_by_code.get(rule_cls.code) or f.severity or rule_cls.severity
+    return Diagnostic(
+        code=rule_cls.code,
+        name=rule_cls.name,
+        severity=severity,
+        message=f.message,
+        location=Location(file=f.file, line=line or 1, column=col or 1, end_line=end_line, end_column=end_col),
+        repo=repo.label,
+        help=f.help,
+        fix=Fix(**f.fix) if f.fix else None,
+        targets=labels,
+    )

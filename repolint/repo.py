@@ -1,0 +1,256 @@
+"""A read-only view of a model repo: its files, their bytes (capped), parsed JSON.
+
+Rules ask the Repo; they never open files. Every file is read and parsed at most once.
+Reading problems (too large, binary, not UTF-8, a Git LFS pointer, a symlink that leaves
+the repo, JSON syntax) are recorded on the document, and the `files` rule family turns
+them into diagnostics: nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repolint.jsonmap import SourceMap, Span, build_source_map, offset_to_position
+
+MAX_FILE_SIZE = 20 * 1024 * 1024
+LFS_PREFIX = b"version https://git-lfs.github.com/spec/"
+SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".ipynb_checkpoints", ".venv", "node_modules"}
+
+# the JSON files transformers reads at load time, in the order their rules care about
+CONFIG_FILES = (
+    "config.json",
+    "generation_config.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "preprocessor_config.json",
+    "processor_config.json",
+    "video_preprocessor_config.json",
+    "chat_template.json",
+    "model.safetensors.index.json",
+    "pytorch_model.bin.index.json",
+)
+
+
+@dataclass
+class Problem:
+    """Why a file could not be used. ``kind`` picks the rule that reports it."""
+
+    kind: str  # too-large | lfs-pointer | binary | encoding | symlink | json-syntax | not-object | unreadable
+    message: str
+    line: int = 1
+    column: int = 1
+    help: str | None = None
+
+
+@dataclass
+class JsonDoc:
+    path: str
+    text: str | None = None
+    data: object = None
+    problem: Problem | None = None
+    has_duplicates: bool = False
+    has_nonfinite: bool = False
+    _map: SourceMap | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    @property
+    def obj(self) -> dict | None:
+        """The parsed top-level object, or None when the file is unusable."""
+        return self.data if self.problem is None and isinstance(self.data, dict) else None
+
+    @property
+    def source_map(self) -> SourceMap:
+        if self._map is None:
+            self._map = build_source_map(self.text or "")
+        return self._map
+
+    def span(self, pointer: str, at_key: bool = False) -> Span | None:
+        """The span of the value (or key) at ``pointer``; falls back to the nearest parent."""
+        if self.text is None:
+            return None
+        entries = self.source_map.entries
+        ptr = pointer
+        while True:
+            entry = entries.get(ptr)
+            if entry is not None:
+                if at_key and entry.key is not None and ptr == pointer:
+                    return entry.key
+                return entry.value
+            if not ptr:
+                return None
+            ptr = ptr.rsplit("/", 1)[0]
+
+
+class Repo:
+    """A local folder. ``label`` is how the user named it (kept for reports)."""
+
+    def __init__(self, root: str | os.PathLike, label: str | None = None, max_file_size: int = MAX_FILE_SIZE):
+        self.root = Path(root)
+        self.label = label if label is not None else str(root)
+        self.max_file_size = max_file_size
+        self._real_root = os.path.realpath(self.root)
+        self._files: list[str] | None = None
+        self._json: dict[str, JsonDoc | None] = {}
+        self._text: dict[str, tuple[str | None, Problem | None]] = {}
+
+    # -- listing ------------------------------------------------------------
+    def files(self) -> list[str]:
+        """Every file below the root, '/'-separated and sorted; directories are not followed
+        through symlinks, and VCS / cache folders are skipped."""
+        if self._files is None:
+            found: list[str] = []
+            for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
+                dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+                rel_dir = os.path.relpath(dirpath, self.root)
+                for name in filenames:
+                    rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
+                    found.append(rel)
+            self._files = sorted(found)
+        return self._files
+
+    def top_level(self) -> list[str]:
+        return [f for f in self.files() if "/" not in f]
+
+    def exists(self, rel: str) -> bool:
+        return os.path.lexists(self.root / rel)
+
+    # -- reading --------------------------------------------------------------
+    def _escapes(self, rel: str) -> bool:
+        real = os.path.realpath(self.root / rel)
+        return os.path.commonpath([real, self._real_root]) != self._real_root
+
+    def read_text(self, rel: str) -> tuple[str | None, Problem | None]:
+        """The decoded text of a file, or the problem that prevents reading it."""
+        if rel in self._text:
+            return self._text[rel]
+        result = self._read_text(rel)
+        self._text[rel] = result
+        return result
+
+    def _read_text(self, rel: str) -> tuple[str | None, Problem | None]:
+        path = self.root / rel
+        if os.path.islink(path):
+            if self._escapes(rel):
+                return None, Problem(
+                    "symlink",
+                    f"{rel} is a symlink to {os.readlink(path)}, outside the repo; it was not read",
+                    help="Commit the file itself: a symlink that leaves the repo does not exist for "
+                    "people who download it.",
+                )
+            if not path.exists():
+                return None, Problem("symlink", f"{rel} is a dangling symlink to {os.readlink(path)}")
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            return None, Problem("unreadable", f"cannot read {rel}: {exc.strerror or exc}")
+        if not path.is_file():
+            return None, Problem("unreadable", f"{rel} is not a regular file")
+        if size > self.max_file_size:
+            return None, Problem(
+                "too-large",
+                f"{rel} is {size / 1048576:.1f} MiB, over the {self.max_file_size / 1048576:.0f} MiB "
+                "limit for metadata files; it was not read",
+                help="A metadata file this large is almost always a mistake (weights or data saved "
+                "under a config name).",
+            )
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read()
+        except OSError as exc:
+            return None, Problem("unreadable", f"cannot read {rel}: {exc.strerror or exc}")
+        if raw.startswith(LFS_PREFIX):
+            return None, Problem(
+                "lfs-pointer",
+                f"{rel} is a Git LFS pointer, not the file's content",
+                help="Run `git lfs pull`, or stop tracking this file with LFS "
+                "(`git lfs untrack`); transformers reads the pointer text and fails to parse it.",
+            )
+        if b"\x00" in raw[:8192]:
+            return None, Problem("binary", f"{rel} is a binary file (it contains NUL bytes)")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            return None, Problem(
+                "encoding",
+                f"{rel} is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                line=line,
+                column=col,
+                help="Re-save the file as UTF-8; transformers opens it with encoding='utf-8'.",
+            )
+        return text, None
+
+    def json(self, rel: str) -> JsonDoc | None:
+        """The parsed JSON file, or None when the repo has no such file."""
+        if rel in self._json:
+            return self._json[rel]
+        doc = self._load_json(rel) if self.exists(rel) else None
+        self._json[rel] = doc
+        return doc
+
+    def _load_json(self, rel: str) -> JsonDoc:
+        doc = JsonDoc(rel)
+        text, problem = self.read_text(rel)
+        if problem is not None:
+            doc.problem = problem
+            return doc
+        doc.text = text
+        if text.startswith("\ufeff"):
+            doc.problem = Problem(
+                "json-syntax",
+                "the file starts with a UTF-8 byte-order mark, which json.load rejects",
+                help="Save the file as UTF-8 without BOM.",
+            )
+            return doc
+        flags = {"dup": False, "nonfinite": False}
+
+        def pairs_hook(pairs):
+            obj = dict(pairs)
+            if len(obj) != len(pairs):
+                flags["dup"] = True
+            return obj
+
+        def constant_hook(name):
+            flags["nonfinite"] = True
+            return float(name)
+
+        try:
+            doc.data = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=constant_hook)
+        except json.JSONDecodeError as exc:
+            doc.problem = _syntax_problem(text, exc)
+            return doc
+        except RecursionError:
+            doc.problem = Problem("json-syntax", "the JSON is nested too deeply to parse")
+            return doc
+        doc.has_duplicates = flags["dup"]
+        doc.has_nonfinite = flags["nonfinite"]
+        if not isinstance(doc.data, dict):
+            kind = type(doc.data).__name__
+            kind = {"list": "an array", "str": "a string", "NoneType": "null"}.get(kind, f"a {kind}")
+            doc.problem = Problem(
+                "not-object",
+                f"the top level of {rel} is {kind}; transformers expects a JSON object",
+            )
+        return doc
+
+
+def _syntax_problem(text: str, exc: json.JSONDecodeError) -> Problem:
+    msg = exc.msg
+    help_text = None
+    # Python < 3.13 reports a trailing comma as a missing property name / value
+    before = text[: exc.pos].rstrip()
+    if before.endswith(",") and exc.pos < len(text) and text[exc.pos:].lstrip()[:1] in ("}", "]"):
+        msg = "trailing comma"
+        help_text = "JSON allows no comma after the last member; remove it."
+        line, col = offset_to_position(text, len(before) - 1)
+        return Problem("json-syntax", f"invalid JSON: {msg}", line=line, column=col, help=help_text)
+    if not text.strip():
+        return Problem("json-syntax", "the file is empty; json.load fails on it", help="Write a JSON object, at least `{}`.")
+    return Problem("json-syntax", f"invalid JSON: {msg}", line=exc.lineno, column=exc.colno)

@@ -1,0 +1,313 @@
+"""RL3xx: auto_map entries in every metadata file that can carry one.
+
+transformers splits a class reference "module.Class" (optionally "owner/repo--module.Class")
+with plain ``str.split``: exactly one dot, at most one "--", no ".py", no sub-folders.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from repolint.jsonmap import pointer
+from repolint.knowledge import did_you_mean
+from repolint.registry import Example, Finding, Rule, register
+
+AUTO_MAP_FILES = (
+    "config.json",
+    "tokenizer_config.json",
+    "preprocessor_config.json",
+    "processor_config.json",
+    "video_preprocessor_config.json",
+)
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class Ref:
+    file: str
+    auto_class: str
+    ptr: str
+    value: object  # the raw value at ptr
+
+
+def auto_map_entries(ctx) -> Iterator[Ref]:
+    """Every class reference in every auto_map, with AutoTokenizer pairs expanded."""
+    for file_name in AUTO_MAP_FILES:
+        data = ctx.obj(file_name)
+        if data is None:
+            continue
+        yield from _entries_of(file_name, data.get("auto_map"), "/auto_map")
+        if file_name == "processor_config.json":
+            for sub in ("image_processor", "feature_extractor", "video_processor"):
+                nested = data.get(sub)
+                if isinstance(nested, dict):
+                    yield from _entries_of(file_name, nested.get("auto_map"), f"/{sub}/auto_map")
+
+
+def _entries_of(file_name: str, auto_map, base: str) -> Iterator[Ref]:
+    if isinstance(auto_map, list) and file_name == "tokenizer_config.json":
+        # legacy top-level [slow, fast]
+        for i, v in enumerate(auto_map[:2]):
+            if v is not None:
+                yield Ref(file_name, "AutoTokenizer", f"{base}/{i}", v)
+        return
+    if not isinstance(auto_map, dict):
+        return
+    for auto_class, value in auto_map.items():
+        ptr = pointer([*_split(base), auto_class])
+        if isinstance(value, list):
+            for i, v in enumerate(value):
+                if v is not None:
+                    yield Ref(file_name, auto_class, f"{ptr}/{i}", v)
+        else:
+            yield Ref(file_name, auto_class, ptr, value)
+
+
+def _split(base: str) -> list[str]:
+    return [p for p in base.split("/") if p]
+
+
+def parse_ref(value) -> tuple[str | None, str, str] | None:
+    """(upstream repo or None, module, class) if transformers can split it, else None."""
+    if not isinstance(value, str):
+        return None
+    repo = None
+    ref = value
+    if "--" in ref:
+        parts = ref.split("--")
+        if len(parts) != 2:
+            return None
+        repo, ref = parts
+    parts = ref.split(".")
+    if len(parts) != 2 or not parts[0] or not parts[1]:
+        return None
+    return repo, parts[0], parts[1]
+
+
+def ref_problem(value) -> str | None:
+    """Why transformers cannot use this reference (None when it can)."""
+    if value is None:
+        return "is null; transformers fails with TypeError (\"argument of type 'NoneType' is not iterable\")"
+    if not isinstance(value, str):
+        return f"is a {type(value).__name__}, not a \"module.Class\" string"
+    if value.count("--") > 1:
+        return f"{value!r} has more than one \"--\"; use \"owner/repo--module.Class\""
+    repo, _, ref = value.rpartition("--") if "--" in value else (None, "", value)
+    if repo is not None and not _REPO_ID.match(repo):
+        return f"{value!r}: {repo!r} is not an \"owner/name\" repo id"
+    if ref.endswith(".py") or ref.count(".") == 2 and ref.split(".")[1] == "py":
+        return f"{value!r} names a file; write \"module.Class\" without .py"
+    if "/" in ref:
+        return f"{value!r} has a path; transformers loads modules from the repo root only"
+    dots = ref.count(".")
+    if dots == 0:
+        return f"{value!r} has no module: write \"module_file.ClassName\""
+    if dots > 1:
+        return f"{value!r} has {dots} dots; transformers needs exactly one (\"module_file.ClassName\", no packages)"
+    module, cls = ref.split(".")
+    if not module or not _IDENT.match(cls):
+        return f"{value!r} is not \"module_file.ClassName\""
+    return None
+
+
+@register
+class MalformedReference(Rule):
+    code = "RL301"
+    name = "malformed-auto-map-reference"
+    summary = "An auto_map value is not a \"module.Class\" reference transformers can split"
+    why = (
+        "transformers splits an auto_map value with `ref.split(\"--\")` and `ref.split(\".\")`. "
+        "A value with a package path (`models.modeling_x.X`), a `.py` suffix, no dot, a sub-folder, "
+        "null or a list where a string belongs fails with ValueError, TypeError or AttributeError "
+        "when the class is loaded."
+    )
+    fix_text = "Write \"module_file.ClassName\", where module_file.py sits at the repo root."
+    invalid = [
+        Example({"config.json": '{\n  "model_type": "x",\n  "auto_map": {\n    "AutoConfig": "configuration_x.py.XConfig"\n  }\n}\n', "configuration_x.py": ""}, [("config.json", 4)]),
+        Example({"config.json": '{\n  "auto_map": {"AutoModel": "models.modeling_x.XModel"}\n}\n'}, [("config.json", 2)]),
+    ]
+    valid = [Example({"config.json": '{\n  "auto_map": {"AutoConfig": "configuration_x.XConfig"}\n}\n', "configuration_x.py": ""})]
+
+    def check(self, ctx):
+        for ref in auto_map_entries(ctx):
+            if ref.auto_class == "AutoTokenizer" and ref.file == "tokenizer_config.json" and not ref.ptr[-1].isdigit():
+                continue  # RL302 reports the shape of the pair
+            problem = ref_problem(ref.value)
+            if problem:
+                yield Finding(ref.file, f"auto_map[{ref.auto_class!r}] {problem}", pointer=ref.ptr)
+
+
+@register
+class TokenizerPairShape(Rule):
+    code = "RL302"
+    name = "tokenizer-auto-map-shape"
+    summary = "auto_map[\"AutoTokenizer\"] is not a [slow, fast] pair"
+    why = (
+        "AutoTokenizer reads `auto_map[\"AutoTokenizer\"]` as a two-item list `[slow, fast]` and "
+        "takes `fast if fast is not None else slow`. A plain string is indexed character by "
+        "character (`ValueError: not enough values to unpack`), and `[null, null]` raises TypeError."
+    )
+    fix_text = "Write `\"AutoTokenizer\": [\"tokenization_x.XTokenizer\", \"tokenization_x.XTokenizerFast\"]` (null for a missing one)."
+    invalid = [
+        Example({"tokenizer_config.json": '{\n  "auto_map": {\n    "AutoTokenizer": "tokenization_x.XTokenizer"\n  }\n}\n', "tokenization_x.py": ""}, [("tokenizer_config.json", 3)]),
+        Example({"tokenizer_config.json": '{\n  "auto_map": {"AutoTokenizer": [null, null]}\n}\n'}, [("tokenizer_config.json", 2)]),
+    ]
+    valid = [Example({"tokenizer_config.json": '{\n  "auto_map": {"AutoTokenizer": ["tokenization_x.XTokenizer", null]}\n}\n', "tokenization_x.py": ""})]
+
+    def check(self, ctx):
+        for file_name in AUTO_MAP_FILES:
+            data = ctx.obj(file_name)
+            if data is None:
+                continue
+            auto_map = data.get("auto_map")
+            if isinstance(auto_map, list) and file_name == "tokenizer_config.json":
+                value, ptr = auto_map, "/auto_map"
+            elif isinstance(auto_map, dict) and "AutoTokenizer" in auto_map:
+                value, ptr = auto_map["AutoTokenizer"], "/auto_map/AutoTokenizer"
+            else:
+                continue
+            if not isinstance(value, list):
+                yield Finding(file_name, f"auto_map[\"AutoTokenizer\"] is {type(value).__name__ if value is not None else 'null'}; it must be a [slow, fast] list", pointer=ptr)
+            elif len(value) != 2:
+                yield Finding(file_name, f"auto_map[\"AutoTokenizer\"] has {len(value)} items; it must be exactly [slow, fast]", pointer=ptr)
+            elif value[0] is None and value[1] is None:
+                yield Finding(file_name, "auto_map[\"AutoTokenizer\"] is [null, null]; name at least one class", pointer=ptr)
+
+
+@register
+class UnknownAutoClass(Rule):
+    code = "RL303"
+    name = "unknown-auto-class"
+    summary = "An auto_map key is not an Auto class of the target transformers release"
+    severity = "warning"
+    uses_knowledge = True
+    why = (
+        "transformers looks up auto_map by the Auto class's own name (`AutoModelForCausalLM`, ...). "
+        "A misspelled key, or one that the target release no longer has (`AutoModelWithLMHead`, "
+        "`AutoModelForVision2Seq` in 5.x), is never read: users of that Auto class get the "
+        "built-in class or an error."
+    )
+    fix_text = "Use an Auto class name that `register_for_auto_class` accepts."
+    invalid = [Example({"config.json": '{\n  "auto_map": {\n    "AutoModelForCasualLM": "modeling_x.XForCausalLM"\n  }\n}\n', "modeling_x.py": ""}, [("config.json", 3)])]
+    valid = [Example({"config.json": '{\n  "auto_map": {\n    "AutoModelForCausalLM": "modeling_x.XForCausalLM"\n  }\n}\n', "modeling_x.py": ""})]
+
+    def check(self, ctx):
+        known = ctx.knowledge.auto_classes
+        for file_name in AUTO_MAP_FILES:
+            data = ctx.obj(file_name)
+            if data is None:
+                continue
+            maps = [("/auto_map", data.get("auto_map"))]
+            if file_name == "processor_config.json":
+                maps += [(f"/{s}/auto_map", (data.get(s) or {}).get("auto_map") if isinstance(data.get(s), dict) else None) for s in ("image_processor", "feature_extractor", "video_processor")]
+            for base, auto_map in maps:
+                if not isinstance(auto_map, dict):
+                    continue
+                for key in auto_map:
+                    if key in known:
+                        continue
+                    suggestion = did_you_mean(key, known)
+                    yield Finding(
+                        file_name,
+                        f"auto_map key {key!r} is not an Auto class of transformers {ctx.knowledge.label}; no loader reads it",
+                        pointer=pointer([*_split(base), key]),
+                        at_key=True,
+                        help=f"Did you mean {suggestion[0]!r}?" if suggestion else None,
+                    )
+
+
+@register
+class MissingModule(Rule):
+    code = "RL304"
+    name = "auto-map-module-missing"
+    summary = "An auto_map entry names a module file that is not in the repo"
+    why = (
+        "For `\"module.Class\"`, transformers loads `module.py` from the repo root. When the file is "
+        "missing it raises `OSError: <repo> does not appear to have a file named module.py` — after "
+        "the user has downloaded the weights. A misspelling such as `modelling_` for `modeling_` "
+        "is a common cause."
+    )
+    fix_text = "Upload the module file, or correct the name in auto_map."
+    invalid = [Example({"config.json": '{\n  "auto_map": {\n    "AutoModel": "modeling_x.XModel"\n  }\n}\n', "modelling_x.py": ""}, [("config.json", 3)])]
+    valid = [Example({"config.json": '{\n  "auto_map": {\n    "AutoModel": "modeling_x.XModel"\n  }\n}\n', "modeling_x.py": ""})]
+
+    def check(self, ctx):
+        files = set(ctx.repo.top_level())
+        modules = sorted(f[:-3] for f in files if f.endswith(".py"))
+        for ref in auto_map_entries(ctx):
+            parsed = parse_ref(ref.value)
+            if parsed is None or parsed[0] is not None:
+                continue  # malformed (RL301) or from another repo (RL305)
+            module = parsed[1]
+            if f"{module}.py" in files:
+                continue
+            suggestion = did_you_mean(module, modules)
+            help_text = f"Did you mean {suggestion[0]}.py?" if suggestion else "Upload the file with the class definition."
+            yield Finding(
+                ref.file,
+                f"auto_map[{ref.auto_class!r}] names {ref.value}, but the repo has no {module}.py",
+                pointer=ref.ptr,
+                help=help_text,
+            )
+
+
+@register
+class RemoteReference(Rule):
+    code = "RL305"
+    name = "cross-repo-code"
+    summary = "An auto_map entry pulls code from another repo (\"owner/repo--module.Class\")"
+    severity = "info"
+    why = (
+        "With `owner/repo--module.Class`, transformers downloads and runs the module from another "
+        "repo at load time. That code can change under this repo, and is not visible in it."
+    )
+    fix_text = "Nothing to do if intended; otherwise copy the module into this repo and drop the prefix."
+    invalid = [Example({"config.json": '{\n  "auto_map": {\n    "AutoConfig": "someone/base-model--configuration_x.XConfig"\n  }\n}\n'}, [("config.json", 3)])]
+    valid = [Example({"config.json": '{\n  "auto_map": {\n    "AutoConfig": "configuration_x.XConfig"\n  }\n}\n', "configuration_x.py": ""})]
+
+    def check(self, ctx):
+        for ref in auto_map_entries(ctx):
+            parsed = parse_ref(ref.value)
+            if parsed is not None and parsed[0] is not None:
+                yield Finding(
+                    ref.file,
+                    f"auto_map[{ref.auto_class!r}] loads {parsed[1]}.py from another repo, {parsed[0]}",
+                    pointer=ref.ptr,
+                )
+
+
+@register
+class BuiltinShadowsRemote(Rule):
+    code = "RL306"
+    name = "builtin-model-type-with-custom-code"
+    summary = "model_type is built into transformers, so auto_map[\"AutoConfig\"] is skipped unless trust_remote_code=True"
+    severity = "warning"
+    uses_knowledge = True
+    why = (
+        "When config.json's model_type is a built-in type, transformers treats the repo as having "
+        "local code: without `trust_remote_code=True` it silently loads the built-in classes "
+        "(e.g. LlamaConfig and LlamaModel) and never runs the repo's custom code, with no warning. "
+        "That is right when the architecture was upstreamed, and a silent wrong model otherwise."
+    )
+    fix_text = "Give the custom config a model_type of its own, or drop auto_map if the built-in classes are meant."
+    invalid = [Example({"config.json": '{\n  "model_type": "llama",\n  "auto_map": {"AutoConfig": "configuration_x.XConfig"}\n}\n', "configuration_x.py": ""}, [("config.json", 2)])]
+    valid = [Example({"config.json": '{\n  "model_type": "x-net",\n  "auto_map": {"AutoConfig": "configuration_x.XConfig"}\n}\n', "configuration_x.py": ""})]
+
+    def check(self, ctx):
+        data = ctx.obj("config.json")
+        if data is None:
+            return
+        auto_map = data.get("auto_map")
+        mt = data.get("model_type")
+        if not (isinstance(auto_map, dict) and "AutoConfig" in auto_map and isinstance(mt, str)):
+            return
+        if mt in ctx.knowledge.model_types:
+            yield Finding(
+                "config.json",
+                f"model_type {mt!r} is built into transformers {ctx.knowledge.label}: without trust_remote_code=True "
+                f"users silently get {ctx.knowledge.config_class(mt)} and the built-in model, not {auto_map['AutoConfig']}",
+                pointer="/model_type",
+            )

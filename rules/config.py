@@ -1,0 +1,281 @@
+"""RL2xx: config.json semantics — model_type, architectures, labels, dtype."""
+
+from __future__ import annotations
+
+from repolint.jsonmap import pointer
+from repolint.knowledge import did_you_mean, shipped_versions, Knowledge
+from repolint.registry import Example, Finding, Rule, register
+
+# torch.dtype attribute names in torch 2.13: transformers 5 does getattr(torch, dtype_string)
+TORCH_DTYPES = frozenset(
+    "bfloat16 bit bits16 bits1x8 bits2x4 bits4x2 bits8 bool cdouble cfloat chalf complex128 complex32 "
+    "complex64 double float float16 float32 float4_e2m1fn_x2 float64 float8_e4m3fn float8_e4m3fnuz "
+    "float8_e5m2 float8_e5m2fnuz float8_e8m0fnu half int int1 int16 int2 int3 int32 int4 int5 int6 int64 "
+    "int7 int8 long qint32 qint8 quint2x4 quint4x2 quint8 short uint1 uint16 uint2 uint3 uint32 uint4 "
+    "uint5 uint6 uint64 uint7 uint8".split()
+)
+
+
+def remote_config(data: dict) -> str | None:
+    auto_map = data.get("auto_map")
+    if isinstance(auto_map, dict) and isinstance(auto_map.get("AutoConfig"), str):
+        return auto_map["AutoConfig"]
+    return None
+
+
+def auto_map_class_names(data: dict) -> set[str]:
+    """Class names defined by a repo's auto_map values (any Auto class)."""
+    names: set[str] = set()
+    auto_map = data.get("auto_map")
+    values = auto_map.values() if isinstance(auto_map, dict) else []
+    for value in values:
+        refs = value if isinstance(value, list) else [value]
+        for ref in refs:
+            if isinstance(ref, str) and "." in ref:
+                names.add(ref.rsplit(".", 1)[-1])
+    return names
+
+
+@register
+class UnknownModelType(Rule):
+    code = "RL201"
+    name = "unknown-model-type"
+    summary = "config.json's model_type is not a model type of the target transformers release"
+    uses_knowledge = True
+    why = (
+        "Without `auto_map[\"AutoConfig\"]`, AutoConfig looks `model_type` up in CONFIG_MAPPING. An "
+        "unknown value raises `ValueError: The checkpoint you are trying to load has model type X but "
+        "Transformers does not recognize this architecture`. A model type added in a newer release "
+        "fails the same way for users of older releases."
+    )
+    fix_text = "Correct the spelling, or ship the config class as custom code and point `auto_map[\"AutoConfig\"]` at it."
+    invalid = [
+        Example({"config.json": '{\n  "model_type": "lama",\n  "hidden_size": 64\n}\n'}, [("config.json", 2)]),
+        Example({"config.json": '{\n  "model_type": "qwen3"\n}\n'}, [("config.json", 2)], targets=("4.57",)),
+    ]
+    valid = [
+        Example({"config.json": '{\n  "model_type": "llama"\n}\n'}),
+        Example({"config.json": '{"model_type": "my-net", "auto_map": {"AutoConfig": "configuration_my.MyConfig"}}', "configuration_my.py": "class MyConfig: pass\n"}),
+    ]
+
+    def check(self, ctx):
+        data = ctx.obj("config.json")
+        if data is None or remote_config(data):
+            return
+        mt = data.get("model_type")
+        k = ctx.knowledge
+        if not isinstance(mt, str) or not mt or mt in k.model_types:
+            return
+        since = _first_release(mt)
+        if since is not None:
+            msg = f"model_type {mt!r} needs transformers >= {since}; the target is {k.label}"
+            help_text = f"Users on transformers {k.label} cannot load this repo; say so in the model card, or require transformers>={since}."
+        else:
+            msg = f"unknown model_type {mt!r}"
+            suggestion = did_you_mean(mt, k.model_types)
+            help_text = f"Did you mean {suggestion[0]!r}?" if suggestion else None
+        yield Finding("config.json", msg, pointer="/model_type", help=help_text)
+
+
+def _first_release(model_type: str) -> str | None:
+    """The first release (per the newest snapshot knowing it) that has this model type."""
+    for version in reversed(shipped_versions()):
+        since = Knowledge(version, version).since(model_type)
+        if since:
+            return since
+    return None
+
+
+@register
+class MissingModelType(Rule):
+    code = "RL202"
+    name = "missing-model-type"
+    summary = "config.json has no model_type and no auto_map[\"AutoConfig\"]"
+    why = (
+        "AutoConfig needs either custom code (`auto_map[\"AutoConfig\"]`) or a `model_type`. Without "
+        "both it raises `ValueError: Unrecognized model in <repo>. Should have a model_type key in its "
+        "config.json`. transformers 4.x guessed from the repo's name instead, so a repo can load on "
+        "4.x and fail on 5.x."
+    )
+    fix_text = "Add `\"model_type\": \"...\"` (save_pretrained writes it)."
+    invalid = [Example({"config.json": '{\n  "hidden_size": 64\n}\n'}, [("config.json", 1)])]
+    valid = [Example({"config.json": '{\n  "model_type": "bert",\n  "hidden_size": 64\n}\n'})]
+
+    def check(self, ctx):
+        data = ctx.obj("config.json")
+        if data is None or "model_type" in data or remote_config(data):
+            return
+        if "auto_map" in data and not isinstance(data["auto_map"], dict):
+            return  # RL101 reports the malformed auto_map
+        yield Finding("config.json", "config.json has no model_type and no auto_map[\"AutoConfig\"]; AutoConfig cannot pick a class", pointer="")
+
+
+@register
+class UnknownArchitecture(Rule):
+    code = "RL203"
+    name = "unknown-architecture"
+    summary = "An architectures entry is neither a transformers class nor defined by the repo's auto_map"
+    severity = "warning"
+    uses_knowledge = True
+    why = (
+        "`architectures` names the class the weights were saved from. Pipelines, the Hub and "
+        "inference servers read it to pick a head; AutoModel ignores it except for a few model "
+        "types, so a typo loads the default class silently instead of failing."
+    )
+    fix_text = "Write the exact class name (save_pretrained writes it), or add the class to auto_map."
+    invalid = [Example({"config.json": '{\n  "model_type": "bert",\n  "architectures": ["BertForSequenceClasification"]\n}\n'}, [("config.json", 3)])]
+    valid = [Example({"config.json": '{\n  "model_type": "bert",\n  "architectures": ["BertForSequenceClassification"]\n}\n'})]
+
+    def check(self, ctx):
+        data = ctx.obj("config.json")
+        if data is None:
+            return
+        archs = data.get("architectures")
+        if not isinstance(archs, list):
+            return
+        known = ctx.knowledge.classes("model")
+        custom = auto_map_class_names(data)
+        for i, arch in enumerate(archs):
+            if not isinstance(arch, str) or arch in known or arch in custom:
+                continue
+            suggestion = did_you_mean(arch, known | custom)
+            yield Finding(
+                "config.json",
+                f"architectures[{i}] {arch!r} is not a class of transformers {ctx.knowledge.label} nor of this repo's auto_map",
+                pointer=pointer(["architectures", i]),
+                help=f"Did you mean {suggestion[0]!r}?" if suggestion else None,
+            )
+
+
+@register
+class LabelMismatch(Rule):
+    code = "RL204"
+    name = "label-mismatch"
+    summary = "id2label, label2id and num_labels disagree"
+    severity = "warning"
+    why = (
+        "transformers keeps `id2label` and derives `num_labels` from it; `label2id` is kept as "
+        "written. When they disagree, the classifier head has one size and the pipeline's label "
+        "names another, and predictions are mislabelled without an error."
+    )
+    fix_text = "Make label2id the exact inverse of id2label, with num_labels entries (ids 0..n-1)."
+    invalid = [
+        Example({"config.json": '{\n  "model_type": "bert",\n  "id2label": {"0": "NEG", "1": "POS"},\n  "label2id": {"NEG": 0, "POS": 2}\n}\n'}, [("config.json", 4)]),
+        Example({"config.json": '{\n  "model_type": "bert",\n  "id2label": {"0": "NEG", "1": "POS"},\n  "num_labels": 3\n}\n'}, [("config.json", 4)]),
+    ]
+    valid = [Example({"config.json": '{\n  "model_type": "bert",\n  "id2label": {"0": "NEG", "1": "POS"},\n  "label2id": {"NEG": 0, "POS": 1}\n}\n'})]
+
+    def check(self, ctx):
+        data = ctx.obj("config.json")
+        if data is None:
+            return
+        id2label, label2id = data.get("id2label"), data.get("label2id")
+        ids: dict[int, object] = {}
+        if isinstance(id2label, dict):
+            try:
+                ids = {int(k): v for k, v in id2label.items()}
+            except (TypeError, ValueError):
+                return  # RL101 reports the bad keys
+            if ids and sorted(ids) != list(range(len(ids))):
+                yield Finding("config.json", f"id2label ids are {sorted(ids)[:8]}, not 0..{len(ids) - 1}", pointer="/id2label")
+        num = data.get("num_labels")
+        if ids and isinstance(num, int) and not isinstance(num, bool) and num != len(ids):
+            yield Finding(
+                "config.json",
+                f"num_labels is {num} but id2label has {len(ids)} entries; transformers uses id2label and ignores num_labels",
+                pointer="/num_labels",
+            )
+        if ids and isinstance(label2id, dict):
+            for label, idx in label2id.items():
+                if ids.get(idx) != label:
+                    where = f"id2label[{idx}] is {ids[idx]!r}" if idx in ids else f"id2label has no id {idx!r}"
+                    yield Finding(
+                        "config.json",
+                        f"label2id[{label!r}] is {idx!r}, but {where}",
+                        pointer=pointer(["label2id", label]),
+                    )
+            missing = [v for v in ids.values() if v not in label2id]
+            if missing:
+                yield Finding("config.json", f"label2id lacks labels {missing[:5]} that id2label has", pointer="/label2id")
+
+
+@register
+class InvalidDtype(Rule):
+    code = "RL205"
+    name = "invalid-dtype"
+    summary = "torch_dtype / dtype is not a torch dtype name"
+    why = (
+        "transformers 5 turns a string dtype into `getattr(torch, value)`: an unknown name raises "
+        "AttributeError while loading the config. When both `dtype` and `torch_dtype` are set, "
+        "`dtype` wins and `torch_dtype` is ignored."
+    )
+    fix_text = "Use a torch dtype name such as \"float32\", \"bfloat16\" or \"float16\"."
+    invalid = [
+        Example({"config.json": '{\n  "model_type": "bert",\n  "torch_dtype": "float33"\n}\n'}, [("config.json", 3)]),
+        Example({"config.json": '{\n  "model_type": "bert",\n  "dtype": "auto"\n}\n'}, [("config.json", 3)]),
+    ]
+    valid = [Example({"config.json": '{\n  "model_type": "bert",\n  "torch_dtype": "bfloat16"\n}\n'})]
+
+    def check(self, ctx):
+        data = ctx.obj("config.json")
+        if data is None:
+            return
+        both = "dtype" in data and "torch_dtype" in data and data["dtype"] is not None
+        for key in ("dtype", "torch_dtype"):
+            value = data.get(key)
+            if value is None or isinstance(value, dict) or (key == "torch_dtype" and both):
+                continue
+            if not isinstance(value, str):
+                yield Finding("config.json", f"{key} must be a string such as \"float32\", not {value!r}", pointer=pointer([key]))
+            elif value.removeprefix("torch.") not in TORCH_DTYPES or value.startswith("torch."):
+                suggestion = did_you_mean(value.removeprefix("torch."), TORCH_DTYPES)
+                yield Finding(
+                    "config.json",
+                    f"{key} {value!r} is not a torch dtype; transformers fails with AttributeError on getattr(torch, {value!r})",
+                    pointer=pointer([key]),
+                    help=f"Did you mean {suggestion[0]!r}?" if suggestion else None,
+                )
+        if both and data["torch_dtype"] != data["dtype"]:
+            yield Finding(
+                "config.json",
+                f"dtype {data['dtype']!r} and torch_dtype {data['torch_dtype']!r} disagree; transformers uses dtype",
+                pointer="/torch_dtype",
+                severity="warning",
+            )
+
+
+@register
+class GenerationParamsInConfig(Rule):
+    code = "RL206"
+    name = "generation-params-in-config"
+    summary = "Generation settings in config.json, which transformers 5 drops"
+    severity = "warning"
+    uses_knowledge = True
+    why = (
+        "transformers 5 pops generation parameters (`temperature`, `max_length`, `top_p`, ...) out of "
+        "config.json without a word; 4.x kept them. They only take effect in generation_config.json."
+    )
+    fix_text = "Move these keys to generation_config.json."
+    invalid = [Example({"config.json": '{\n  "model_type": "gpt2",\n  "temperature": 0.7\n}\n'}, [("config.json", 3)])]
+    valid = [Example({"config.json": '{\n  "model_type": "gpt2"\n}\n', "generation_config.json": '{\n  "temperature": 0.7\n}\n'})]
+
+    def check(self, ctx):
+        data = ctx.obj("config.json")
+        popped = ctx.knowledge.generation_params_popped
+        if data is None or not popped:
+            return
+        from repolint.knowledge import field_schema
+
+        mt = data.get("model_type")
+        declared = set()
+        if isinstance(mt, str):
+            schema = field_schema(ctx.knowledge.version, mt) or {}
+            declared = set(schema.get("properties", {}))
+        for key in data:
+            if key in popped and key not in declared:
+                yield Finding(
+                    "config.json",
+                    f"{key} in config.json is dropped by transformers {ctx.knowledge.label}; it belongs in generation_config.json",
+                    pointer=pointer([key]),
+                    at_key=True,
+                )

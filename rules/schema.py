@@ -1,0 +1,292 @@
+"""RL1xx: JSON Schema validation of the metadata files, and transformers 5's typed fields.
+
+The schemas live in ``schemas/*.schema.json`` (draft 2020-12), usable on their own by
+editors and check-jsonschema. A subschema may carry ``x-severity`` ("warning" where
+transformers still loads the file) and ``x-help``; the innermost one on the failing
+path wins. jsonschema is imported only when a metadata file is present.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+from repolint.jsonmap import pointer
+from repolint.knowledge import field_schema
+from repolint.registry import Example, Finding, Rule, register
+
+SCHEMA_FILES = {
+    "config.json": "config.schema.json",
+    "preprocessor_config.json": "preprocessor_config.schema.json",
+    "processor_config.json": "processor_config.schema.json",
+    "tokenizer_config.json": "tokenizer_config.schema.json",
+    "generation_config.json": "generation_config.schema.json",
+}
+
+
+def load_schema(name: str) -> dict:
+    with resources.files("repolint.schemas").joinpath(name).open("rb") as fh:
+        return json.load(fh)
+
+
+@lru_cache(maxsize=None)
+def _validator(schema_name: str):
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    schema = load_schema(schema_name)
+    resources_ = []
+    for other in set(SCHEMA_FILES.values()):
+        doc = schema if other == schema_name else load_schema(other)
+        resources_.append((doc["$id"], Resource.from_contents(doc)))
+    registry = Registry().with_resources(resources_)
+    return Draft202012Validator(schema, registry=registry)
+
+
+def _annotation(root: dict, schema_path, key: str):
+    """The innermost ``key`` annotation on the schema path of an error."""
+    found = None
+    node = root
+    if isinstance(node, dict) and key in node:
+        found = node[key]
+    for part in schema_path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and key in node:
+            found = node[key]
+    return found
+
+
+def _leaf(error):
+    """For anyOf/oneOf, the branch error that best explains the failure."""
+    from jsonschema.exceptions import best_match
+
+    while error.context:
+        best = best_match(error.context)
+        if best is None or best is error:
+            break
+        # keep the umbrella message when the best branch is about a different type altogether
+        if best.validator == "type" and error.validator in ("anyOf", "oneOf"):
+            break
+        error = best
+    return error
+
+
+def _describe(error) -> str:
+    where = pointer(error.absolute_path) or "the top level"
+    if error.validator in ("anyOf", "oneOf"):
+        allowed = []
+        for sub in error.validator_value:
+            if "type" in sub:
+                allowed.append(sub["type"] if isinstance(sub["type"], str) else " or ".join(sub["type"]))
+            elif "const" in sub:
+                allowed.append(json.dumps(sub["const"]))
+        suffix = f"; expected {', '.join(allowed)}" if allowed else ""
+        return f"{where}: {json.dumps(error.instance)[:80]} does not match any allowed form{suffix}"
+    if error.validator == "propertyNames":
+        return f"{where}: key {error.instance!r} is not allowed: {error.message}"
+    return f"{where}: {error.message}"
+
+
+@register
+class SchemaViolation(Rule):
+    code = "RL101"
+    name = "schema-violation"
+    summary = "A metadata file breaks its JSON Schema (wrong type, bad enum value, missing field)"
+    why = (
+        "config.json, tokenizer_config.json, preprocessor_config.json, processor_config.json and "
+        "generation_config.json are read by transformers with specific expectations: `padding_side` "
+        "must be left or right, a special token must be a string or an AddedToken object, `id2label` "
+        "keys must be integers, `max_new_tokens` must be positive. Violations that make loading fail "
+        "are errors; values that load but are certainly wrong are warnings. The schemas are in "
+        "`schemas/` and can be used by editors too."
+    )
+    fix_text = "Change the value to the form the message names."
+    invalid = [
+        Example({"tokenizer_config.json": '{\n  "tokenizer_class": "BertTokenizer",\n  "padding_side": "middle"\n}\n'}, [("tokenizer_config.json", 3)]),
+        Example({"config.json": '{\n  "model_type": "bert",\n  "id2label": {"zero": "NEG"}\n}\n'}, [("config.json", 3)]),
+        Example({"generation_config.json": '{\n  "max_new_tokens": 0\n}\n'}, [("generation_config.json", 2)]),
+    ]
+    valid = [
+        Example({"tokenizer_config.json": '{\n  "tokenizer_class": "BertTokenizer",\n  "padding_side": "left"\n}\n'}),
+        Example({"config.json": '{"model_type": "bert", "id2label": {"0": "NEG", "1": "POS"}}'}),
+    ]
+
+    def check(self, ctx):
+        for file_name, schema_name in SCHEMA_FILES.items():
+            data = ctx.obj(file_name)
+            if data is None:
+                continue
+            validator = _validator(schema_name)
+            for error in validator.iter_errors(data):
+                leaf = _leaf(error)
+                severity = _annotation(validator.schema, leaf.absolute_schema_path, "x-severity")
+                if severity is None:
+                    severity = _annotation(validator.schema, error.absolute_schema_path, "x-severity")
+                help_text = _annotation(validator.schema, error.absolute_schema_path, "x-help")
+                at_key = leaf.validator == "propertyNames" or leaf.validator == "required"
+                ptr = pointer(leaf.absolute_path)
+                if leaf.validator == "propertyNames":
+                    ptr = pointer([*leaf.absolute_path, leaf.instance])
+                yield Finding(
+                    file_name,
+                    _describe(leaf),
+                    pointer=ptr,
+                    at_key=at_key,
+                    severity=severity or "error",
+                    help=help_text,
+                )
+
+
+def _type_ok(value, schema: dict) -> bool:
+    """A minimal check of the field schemas' vocabulary: type / anyOf / items / enum."""
+    if "anyOf" in schema:
+        return any(_type_ok(value, s) for s in schema["anyOf"])
+    if "enum" in schema and value not in schema["enum"]:
+        return False
+    types = schema.get("type")
+    if types is not None:
+        types = [types] if isinstance(types, str) else types
+        if not any(_is_type(value, t) for t in types):
+            return False
+    if isinstance(value, list) and "items" in schema:
+        return all(_type_ok(v, schema["items"]) for v in value)
+    if isinstance(value, dict) and "additionalProperties" in schema and isinstance(schema["additionalProperties"], dict):
+        return all(_type_ok(v, schema["additionalProperties"]) for v in value.values())
+    return True
+
+
+def _is_type(value, t: str) -> bool:
+    if t == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if t == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if t == "boolean":
+        return isinstance(value, bool)
+    if t == "string":
+        return isinstance(value, str)
+    if t == "null":
+        return value is None
+    if t == "array":
+        return isinstance(value, list)
+    if t == "object":
+        return isinstance(value, dict)
+    return True
+
+
+def _schema_text(schema: dict) -> str:
+    if "anyOf" in schema:
+        return " or ".join(_schema_text(s) for s in schema["anyOf"])
+    if "enum" in schema:
+        return "one of " + ", ".join(json.dumps(v) for v in schema["enum"])
+    t = schema.get("type", "any")
+    text = t if isinstance(t, str) else " or ".join(t)
+    if "items" in schema:
+        text += f" of {_schema_text(schema['items'])}"
+    return text
+
+
+def _field_schema_for(ctx):
+    data = ctx.obj("config.json")
+    k = ctx.knowledge
+    if data is None or k is None or k.major < 5:
+        return data, None
+    mt = data.get("model_type")
+    if not isinstance(mt, str) or mt not in k.model_types:
+        return data, None
+    auto_map = data.get("auto_map")
+    if isinstance(auto_map, dict) and "AutoConfig" in auto_map:
+        return data, None  # a remote config class has its own fields
+    return data, field_schema(k.version, mt)
+
+
+@register
+class FieldType(Rule):
+    code = "RL102"
+    name = "config-field-type"
+    summary = "A config.json field has a type its transformers config class rejects"
+    uses_knowledge = True
+    why = (
+        "transformers 5 declares each built-in config class as a strict dataclass: field types are "
+        'checked when config.json is loaded, so `"hidden_size": "768"` raises '
+        "StrictDataclassFieldValidationError. The types come from the config classes of the target "
+        "release (a data snapshot; repolint does not import transformers)."
+    )
+    fix_text = "Write the value with the declared type (a number without quotes, true/false, a list ...)."
+    invalid = [Example({"config.json": '{\n  "model_type": "bert",\n  "hidden_size": "768"\n}\n'}, [("config.json", 3)])]
+    valid = [Example({"config.json": '{\n  "model_type": "bert",\n  "hidden_size": 768\n}\n'})]
+
+    def check(self, ctx):
+        data, schema = _field_schema_for(ctx)
+        if not schema:
+            return
+        for name, prop in schema.get("properties", {}).items():
+            if name in data and not _type_ok(data[name], prop):
+                yield Finding(
+                    "config.json",
+                    f"{name} is {json.dumps(data[name])[:60]}, but {schema['config_class']}.{name} "
+                    f"must be {_schema_text(prop)}",
+                    pointer=pointer([name]),
+                )
+
+
+@register
+class ConfigValidator(Rule):
+    code = "RL103"
+    name = "config-validation"
+    summary = "config.json values fail a check its transformers config class runs at load"
+    uses_knowledge = True
+    why = (
+        "Besides field types, transformers 5 config classes run `validate_*` methods when loaded: "
+        "e.g. `hidden_size` must be a multiple of `num_attention_heads`, and `layer_types` must "
+        "have `num_hidden_layers` known entries. A failure raises StrictDataclassClassValidationError."
+    )
+    fix_text = "Make the values consistent, as the message says."
+    invalid = [
+        Example(
+            {"config.json": '{\n  "model_type": "clip_text_model",\n  "hidden_size": 100,\n  "num_attention_heads": 8\n}\n'},
+            [("config.json", 3)],
+        )
+    ]
+    valid = [Example({"config.json": '{\n  "model_type": "clip_text_model",\n  "hidden_size": 96,\n  "num_attention_heads": 8\n}\n'})]
+
+    def check(self, ctx):
+        data, schema = _field_schema_for(ctx)
+        if not schema:
+            return
+        defaults = schema.get("defaults", {})
+        for v in schema.get("validators", []):
+            if v.get("kind") == "divisible":
+                a, b = v["dividend"], v["divisor"]
+                x, y = data.get(a, defaults.get(a)), data.get(b, defaults.get(b))
+                if not (_is_type(x, "integer") and _is_type(y, "integer")) or y == 0:
+                    continue
+                if x % y:
+                    yield Finding(
+                        "config.json",
+                        f"{a} ({x}) is not a multiple of {b} ({y}); {schema['config_class']} refuses this config",
+                        pointer=pointer([a]) if a in data else pointer([b]),
+                    )
+            elif v.get("kind") == "layer_types":
+                field_name = v.get("field", "layer_types")
+                layers = data.get(field_name)
+                n = data.get("num_hidden_layers", defaults.get("num_hidden_layers"))
+                allowed = v.get("allowed", [])
+                if not isinstance(layers, list):
+                    continue
+                bad = [t for t in layers if t not in allowed]
+                if bad and allowed:
+                    yield Finding(
+                        "config.json",
+                        f"{field_name} has unknown entries {sorted(set(map(str, bad)))[:5]}; allowed: {', '.join(allowed)}",
+                        pointer=pointer([field_name]),
+                    )
+                elif _is_type(n, "integer") and n != len(layers):
+                    yield Finding(
+                        "config.json",
+                        f"{field_name} has {len(layers)} entries but num_hidden_layers is {n}",
+                        pointer=pointer([field_name]),
+                    )

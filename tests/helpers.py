@@ -1,0 +1,37 @@
+"""Shared test helpers: write an example repo, lint it with the real engine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from repolint.config import discover
+from repolint.engine import run
+from repolint.knowledge import DEFAULT_TARGET, Knowledge
+from repolint.repo import MAX_FILE_SIZE, Repo
+
+
+def write_repo(root: Path, files: dict) -> Path:
+    """file name -> text | bytes. "@symlink:TARGET" makes a symlink; "dir/x" with "" makes a dir."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        elif content.startswith("@symlink:"):
+            os.symlink(content[len("@symlink:"):], path)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def lint(root: Path, select=None, targets=(), ignore=()):
+    settings = discover(root)
+    if select is not None:
+        settings.select = list(select)
+    settings.ignore = [*settings.ignore, *ignore]
+    settings.resolve()
+    knowledge = [Knowledge.for_target(t) for t in (targets or settings.targets or [DEFAULT_TARGET])]
+    repo = Repo(root, label=".", max_file_size=settings.max_file_size or MAX_FILE_SIZE)
+    return run(repo, settings, knowledge).diagnostics

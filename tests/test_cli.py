@@ -1,0 +1,170 @@
+"""The CLI as a user runs it: a subprocess, its output, its exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import write_repo
+
+CLEAN = {"config.json": '{\n  "model_type": "bert",\n  "hidden_size": 64,\n  "num_attention_heads": 4\n}\n'}
+BROKEN = {"config.json": '{\n  "model_type": "lama",\n  "torch_dtype": "float33"\n}\n'}
+WARN_ONLY = {"config.json": '{\n  "model_type": "bert",\n  "architectures": ["BertForMaskedLMM"]\n}\n'}
+
+
+def repolint(*args, cwd, env=None):
+    full_env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "NO_COLOR", "REPOLINT_DEBUG")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "repolint", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+def test_clean_repo_exits_zero(tmp_path):
+    write_repo(tmp_path / "m", CLEAN)
+    r = repolint("check", "m", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "All checks passed" in r.stdout
+
+
+def test_broken_repo_exits_one_with_location(tmp_path):
+    write_repo(tmp_path / "m", BROKEN)
+    r = repolint("check", "m", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "m/config.json:2:17: RL201 [unknown-model-type] unknown model_type 'lama'" in r.stdout
+    assert "m/config.json:3:18: RL205 [invalid-dtype]" in r.stdout
+    assert "\x1b[" not in r.stdout  # not a TTY: no colour
+
+
+def test_warnings_do_not_fail_unless_asked(tmp_path):
+    write_repo(tmp_path / "m", WARN_ONLY)
+    assert repolint("check", "m", cwd=tmp_path).returncode == 0
+    assert repolint("check", "m", "--fail-on", "warning", cwd=tmp_path).returncode == 1
+
+
+def test_exit_zero(tmp_path):
+    write_repo(tmp_path / "m", BROKEN)
+    assert repolint("check", "m", "--exit-zero", cwd=tmp_path).returncode == 0
+
+
+def test_nothing_to_lint(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("hi")
+    r = repolint("check", "empty", cwd=tmp_path)
+    assert r.returncode == 0
+    assert "nothing to lint" in r.stdout
+
+
+def test_missing_path_is_usage_error(tmp_path):
+    r = repolint("check", "nope", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "nope: no such file or directory" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_unknown_option_is_usage_error(tmp_path):
+    r = repolint("check", "--bogus", ".", cwd=tmp_path)
+    assert r.returncode == 2
+
+
+def test_select_and_ignore(tmp_path):
+    write_repo(tmp_path / "m", BROKEN)
+    r = repolint("check", "m", "--select", "RL205", "--format", "concise", cwd=tmp_path)
+    assert "RL205" in r.stdout and "RL201" not in r.stdout
+    r = repolint("check", "m", "--ignore", "unknown-model-type", "--ignore", "RL205", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout
+
+
+def test_unknown_rule_in_cli_is_exit_two(tmp_path):
+    write_repo(tmp_path / "m", CLEAN)
+    r = repolint("check", "m", "--select", "RL999", cwd=tmp_path)
+    assert r.returncode == 2 and "unknown rule 'RL999'" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "toml,message",
+    [
+        ('[tool.repolint]\nselct = ["RL2"]\n', "unknown key(s) in [tool.repolint]: selct"),
+        ('[tool.repolint]\nignore = ["no-such-rule"]\n', "unknown rule 'no-such-rule'"),
+        ('[tool.repolint]\nseverity = {RL201 = "fatal"}\n', "use error, warning or info"),
+        ('[tool.repolint]\ntarget-transformers = "3.0"\n', "no knowledge of transformers 3.0"),
+        ("[tool.repolint\n", "invalid TOML"),
+    ],
+)
+def test_bad_config_is_exit_two(tmp_path, toml, message):
+    write_repo(tmp_path / "m", {**CLEAN, "pyproject.toml": toml})
+    r = repolint("check", "m", cwd=tmp_path)
+    assert r.returncode == 2, r.stdout
+    assert message in r.stderr
+
+
+def test_config_ignores_and_severity(tmp_path):
+    files = {**BROKEN, "repolint.toml": 'ignore = ["RL205"]\n[severity]\nunknown-model-type = "warning"\n'}
+    write_repo(tmp_path / "m", files)
+    r = repolint("check", "m", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads(r.stdout)
+    assert [(d["code"], d["severity"]) for d in data] == [("RL201", "warning")]
+
+
+def test_per_file_ignores(tmp_path):
+    files = {**BROKEN, "pyproject.toml": '[tool.repolint.per-file-ignores]\n"config.json" = ["RL2"]\n'}
+    write_repo(tmp_path / "m", files)
+    assert repolint("check", "m", cwd=tmp_path).returncode == 0
+
+
+def test_github_format_is_automatic_on_actions(tmp_path):
+    write_repo(tmp_path / "m", BROKEN)
+    r = repolint("check", "m", cwd=tmp_path, env={"GITHUB_ACTIONS": "true"})
+    assert r.stdout.startswith("::error file=m/config.json,line=2,col=17")
+
+
+def test_output_file_and_sarif(tmp_path):
+    write_repo(tmp_path / "m", BROKEN)
+    r = repolint("check", "m", "--format", "sarif", "-o", "out.sarif", cwd=tmp_path)
+    assert r.returncode == 1 and r.stdout == ""
+    sarif = json.loads((tmp_path / "out.sarif").read_text())
+    assert sarif["version"] == "2.1.0"
+    assert {res["ruleId"] for res in sarif["runs"][0]["results"]} == {"RL201", "RL205"}
+
+
+def test_statistics(tmp_path):
+    write_repo(tmp_path / "m", BROKEN)
+    r = repolint("check", "m", "--statistics", cwd=tmp_path)
+    assert "RL201" in r.stdout and "RL205" in r.stdout and "lama" not in r.stdout
+
+
+def test_several_targets_say_which_versions(tmp_path):
+    write_repo(tmp_path / "m", {"config.json": '{\n  "model_type": "qwen3"\n}\n'})
+    r = repolint("check", "m", "-t", "5.23", "-t", "4.57", "--format", "json", cwd=tmp_path)
+    data = json.loads(r.stdout)
+    assert [(d["code"], d["targets"]) for d in data] == [("RL201", ["4.57"])]
+    assert "needs transformers >=" in data[0]["message"]
+
+
+def test_rules_and_rule_docs(tmp_path):
+    r = repolint("rules", "--json", cwd=tmp_path)
+    rules = json.loads(r.stdout)
+    assert len(rules) >= 25 and len({x["code"] for x in rules}) == len(rules)
+    by_code = repolint("rule", "RL201", cwd=tmp_path)
+    by_name = repolint("rule", "unknown-model-type", cwd=tmp_path)
+    assert by_code.returncode == 0 and by_code.stdout == by_name.stdout
+    for section in ("## RL201 unknown-model-type", "### Why is this bad?", "### Example", "### Fix"):
+        assert section in by_code.stdout
+    assert repolint("rule", "RL999", cwd=tmp_path).returncode == 2
+
+
+def test_version(tmp_path):
+    r = repolint("--version", cwd=tmp_path)
+    assert r.returncode == 0 and "repolint" in r.stdout
