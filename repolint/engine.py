@@ -33,8 +33,7 @@ class Result:
 
 
 def has_lintable_files(repo: Repo) -> bool:
-    top = set(repo.top_level())
-    return bool(top & set(CONFIG_FILES)) or any(f.endswith(".py") for f in top)
+    return any(repo.exists(n) for n in CONFIG_FILES) or any(f.endswith(".py") for f in repo.top_level())
 
 
 def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) -> Result:

@@ -51,7 +51,7 @@ class UnknownModelType(Rule):
     fix_text = "Correct the spelling, or ship the config class as custom code and point `auto_map[\"AutoConfig\"]` at it."
     invalid = [
         Example({"config.json": '{\n  "model_type": "lama",\n  "hidden_size": 64\n}\n'}, [("config.json", 2)]),
-        Example({"config.json": '{\n  "model_type": "qwen3"\n}\n'}, [("config.json", 2)], targets=("4.57",)),
+        Example({"config.json": '{\n  "model_type": "afmoe"\n}\n'}, [("config.json", 2)], targets=("4.57",)),
     ]
     valid = [
         Example({"config.json": '{\n  "model_type": "llama"\n}\n'}),
@@ -267,10 +267,10 @@ class GenerationParamsInConfig(Rule):
         from repolint.knowledge import field_schema
 
         mt = data.get("model_type")
-        declared = set()
-        if isinstance(mt, str):
-            schema = field_schema(ctx.knowledge.version, mt) or {}
-            declared = set(schema.get("properties", {}))
+        if not isinstance(mt, str) or mt not in ctx.knowledge.model_types or remote_config(data):
+            return  # which keys the config class declares (and keeps) is unknown
+        schema = field_schema(ctx.knowledge.version, mt) or {}
+        declared = set(schema.get("properties", {}))
         for key in data:
             if key in popped and key not in declared:
                 yield Finding(

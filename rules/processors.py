@@ -188,9 +188,10 @@ class TokenizerFilesMissing(Rule):
     uses_knowledge = True
     why = (
         "Without tokenizer.json, transformers builds the tokenizer from the class's vocabulary files "
-        "(vocab.txt, vocab.json + merges.txt, a SentencePiece model ...). With none present it raises "
-        "`Couldn't instantiate the backend tokenizer`, or — for some classes in 5.x — silently "
-        "builds an empty tokenizer."
+        "(vocab.txt, vocab.json + merges.txt, a SentencePiece model ...). With none present, "
+        "transformers 5.23 silently builds an empty tokenizer for many classes (BertTokenizer and "
+        "GPT2Tokenizer give a vocabulary of only the special tokens, and every word becomes [UNK]); "
+        "other classes raise `Couldn't instantiate the backend tokenizer`."
     )
     fix_text = "Upload tokenizer.json (`tokenizer.save_pretrained(repo)` writes it), or the vocabulary files the class needs."
     invalid = [Example({"tokenizer_config.json": '{\n  "tokenizer_class": "BertTokenizer"\n}\n'}, [("tokenizer_config.json", 2)])]

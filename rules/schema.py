@@ -257,7 +257,7 @@ class ConfigValidator(Rule):
         data, schema = _field_schema_for(ctx)
         if not schema:
             return
-        defaults = schema.get("defaults", {})
+        defaults = {name: prop.get("default") for name, prop in schema.get("properties", {}).items()}
         for v in schema.get("validators", []):
             if v.get("kind") == "divisible":
                 a, b = v["dividend"], v["divisor"]
@@ -271,22 +271,31 @@ class ConfigValidator(Rule):
                         pointer=pointer([a]) if a in data else pointer([b]),
                     )
             elif v.get("kind") == "layer_types":
-                field_name = v.get("field", "layer_types")
-                layers = data.get(field_name)
-                n = data.get("num_hidden_layers", defaults.get("num_hidden_layers"))
-                allowed = v.get("allowed", [])
-                if not isinstance(layers, list):
-                    continue
-                bad = [t for t in layers if t not in allowed]
-                if bad and allowed:
-                    yield Finding(
-                        "config.json",
-                        f"{field_name} has unknown entries {sorted(set(map(str, bad)))[:5]}; allowed: {', '.join(allowed)}",
-                        pointer=pointer([field_name]),
-                    )
-                elif _is_type(n, "integer") and n != len(layers):
-                    yield Finding(
-                        "config.json",
-                        f"{field_name} has {len(layers)} entries but num_hidden_layers is {n}",
-                        pointer=pointer([field_name]),
-                    )
+                yield from _check_layer_types(v, data, defaults, schema["config_class"])
+
+
+def _check_layer_types(v: dict, data: dict, defaults: dict, config_class: str):
+    """transformers' validate_layer_type: entries (after the legacy remap) in the allowed set,
+    and as many as num_hidden_layers. It stops at the first list that is unset, hence "requires"."""
+    field_name = v["attribute"]
+    if any(data.get(r, defaults.get(r)) is None for r in v.get("requires", [])):
+        return
+    layers = data.get(field_name)
+    count = data.get(v.get("count_attribute", "num_hidden_layers"), defaults.get(v.get("count_attribute", "num_hidden_layers")))
+    if not isinstance(layers, list):
+        return
+    remap = v.get("remap", {})
+    allowed = v.get("allowed", [])
+    bad = [t for t in layers if not isinstance(t, str) or remap.get(t, t) not in allowed]
+    if bad:
+        yield Finding(
+            "config.json",
+            f"{field_name} has entries {sorted(set(map(str, bad)))[:5]} that {config_class} does not accept; allowed: {', '.join(allowed)}",
+            pointer=pointer([field_name]),
+        )
+    elif _is_type(count, "integer") and count != len(layers):
+        yield Finding(
+            "config.json",
+            f"{field_name} has {len(layers)} entries but {v.get('count_attribute', 'num_hidden_layers')} is {count}; {config_class} requires them equal",
+            pointer=pointer([field_name]),
+        )

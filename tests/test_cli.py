@@ -146,7 +146,7 @@ def test_statistics(tmp_path):
 
 
 def test_several_targets_say_which_versions(tmp_path):
-    write_repo(tmp_path / "m", {"config.json": '{\n  "model_type": "qwen3"\n}\n'})
+    write_repo(tmp_path / "m", {"config.json": '{\n  "model_type": "afmoe"\n}\n'})
     r = repolint("check", "m", "-t", "5.23", "-t", "4.57", "--format", "json", cwd=tmp_path)
     data = json.loads(r.stdout)
     assert [(d["code"], d["targets"]) for d in data] == [("RL201", ["4.57"])]
