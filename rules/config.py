@@ -71,9 +71,13 @@ class UnknownModelType(Rule):
             msg = f"model_type {mt!r} needs transformers >= {since}; the target is {k.label}"
             help_text = f"Users on transformers {k.label} cannot load this repo; say so in the model card, or require transformers>={since}."
         else:
-            msg = f"unknown model_type {mt!r}"
             suggestion = did_you_mean(mt, k.model_types)
-            help_text = f"Did you mean {suggestion[0]!r}?" if suggestion else None
+            hint = f" (did you mean {suggestion[0]!r}?)" if suggestion else ""
+            msg = f"unknown model_type {mt!r}{hint}: transformers {k.label} has no such model type and AutoConfig fails"
+            help_text = (
+                "Use a model_type transformers knows, or ship a configuration_*.py and set "
+                'auto_map["AutoConfig"] to it.'
+            )
         yield Finding("config.json", msg, pointer="/model_type", help=help_text)
 
 

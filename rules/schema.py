@@ -14,6 +14,7 @@ from importlib import resources
 
 from repolint.jsonmap import pointer
 from repolint.knowledge import field_schema
+from repolint.minischema import Unsupported, is_valid, pointer_get
 from repolint.registry import Example, Finding, Rule, register
 
 SCHEMA_FILES = {
@@ -28,6 +29,31 @@ SCHEMA_FILES = {
 def load_schema(name: str) -> dict:
     with resources.files("repolint.schemas").joinpath(name).open("rb") as fh:
         return json.load(fh)
+
+
+@lru_cache(maxsize=None)
+def _schemas_by_id() -> dict:
+    return {doc["$id"]: doc for doc in (load_schema(n) for n in set(SCHEMA_FILES.values()))}
+
+
+def _resolve(ref: str, base: dict):
+    uri, _, fragment = ref.partition("#")
+    doc = _schemas_by_id()[uri] if uri else base
+    return pointer_get(doc, fragment), doc
+
+
+def quick_valid(schema_name: str, data) -> bool | None:
+    """True/False from the light checker, None when it cannot tell (use jsonschema)."""
+    schema = _schemas_by_id()[load_schema_id(schema_name)]
+    try:
+        return is_valid(data, schema, _resolve)
+    except (Unsupported, KeyError, TypeError):
+        return None
+
+
+@lru_cache(maxsize=None)
+def load_schema_id(schema_name: str) -> str:
+    return load_schema(schema_name)["$id"]
 
 
 @lru_cache(maxsize=None)
@@ -118,7 +144,7 @@ class SchemaViolation(Rule):
     def check(self, ctx):
         for file_name, schema_name in SCHEMA_FILES.items():
             data = ctx.obj(file_name)
-            if data is None:
+            if data is None or quick_valid(schema_name, data):
                 continue
             validator = _validator(schema_name)
             for error in validator.iter_errors(data):
