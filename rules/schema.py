@@ -186,10 +186,13 @@ def _type_ok(value, schema: dict) -> bool:
 
 
 def _is_type(value, t: str) -> bool:
+    # the field schemas follow huggingface_hub's strict type check of the parsed JSON value:
+    # "integer" is a Python int (768.0 fails), "number" a Python float (0 fails a float field);
+    # a field that takes both says ["integer", "number"]
     if t == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
     if t == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return isinstance(value, float)
     if t == "boolean":
         return isinstance(value, bool)
     if t == "string":

@@ -51,6 +51,7 @@ VARIANTS = [
     V("lfs-pointer", "bert", "config.json", None, "version https://git-lfs.github.com/spec/v1\noid sha256:0f\nsize 9\n", "RL006", None, "AutoConfig", "fails"),
     V("latin-1", "bert", "config.json", '"hidden_act": "gelu"', '"hidden_act": "g\udce9lu"', "RL007", "hidden_act", "AutoConfig", "fails"),
     V("field-type", "bert", "config.json", '"hidden_size": 32', '"hidden_size": "32"', "RL102", '"hidden_size"', "AutoConfig", "fails"),
+    V("int-for-float-field", "bert", "config.json", '"initializer_range": 0.02', '"initializer_range": 0', "RL102", '"initializer_range"', "AutoConfig", "fails"),
     V("not-divisible", "llama", "config.json", '"hidden_size": 32', '"hidden_size": 33', "RL103", '"hidden_size"', "AutoConfig", "fails"),
     V("layer-types-count", "qwen2", "config.json", '"full_attention",\n    "full_attention"\n', '"full_attention"\n', "RL103", '"layer_types"', "AutoConfig", "fails"),
     V("unknown-model-type", "bert", "config.json", '"model_type": "bert"', '"model_type": "bertt"', "RL201", '"model_type"', "AutoConfig", "fails"),
