@@ -56,14 +56,42 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
                 else:
                     merged[key] = (rule_cls, f, [ctx.knowledge.label] if ctx.knowledge else [])
 
+    used: set[tuple[str, int, str]] = set()
+    kept = []
+    for rule_cls, finding, labels in merged.values():
+        token = _suppressed_by(repo, rule_cls, finding)
+        if token is not None:
+            used.add(token)
+        else:
+            kept.append((rule_cls, finding, list(dict.fromkeys(labels))))
+    for rule_cls in rules:
+        if getattr(rule_cls, "after_suppressions", False):
+            found = rule_cls().check_suppressions(Context(repo), used, settings.enabled)
+            kept.extend((rule_cls, f, []) for f in found)
+
     diagnostics = []
     multi = len(targets) > 1
-    for rule_cls, finding, labels in merged.values():
+    for rule_cls, finding, labels in kept:
         if settings.ignored_in(rule_cls.code, finding.file):
             continue
         diagnostics.append(to_diagnostic(repo, rule_cls, finding, settings, labels if multi else []))
     diagnostics.sort(key=lambda d: d.sort_key())
     return Result(repo, diagnostics)
+
+
+def _suppressed_by(repo: Repo, rule_cls: type[Rule], f: Finding):
+    """The (file, line, token) of a `# repolint: ignore[...]` comment on the finding's line
+    or the line above that names this rule, if any."""
+    if not f.file.endswith(".py") or f.line is None:
+        return None
+    facts = repo.python(f.file)
+    if not facts or "problem" in facts:
+        return None
+    for line in (f.line, f.line - 1):
+        for token in facts["suppressions"].get(str(line), ()):
+            if token.upper() == rule_cls.code or token.lower() == rule_cls.name:
+                return (f.file, line, token)
+    return None
 
 
 def to_diagnostic(repo: Repo, rule_cls: type[Rule], f: Finding, settings: Settings, labels: list[str]):

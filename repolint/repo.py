@@ -98,6 +98,8 @@ class Repo:
         self._files: list[str] | None = None
         self._json: dict[str, JsonDoc | None] = {}
         self._text: dict[str, tuple[str | None, Problem | None]] = {}
+        self._py: dict[str, dict | None] = {}
+        self.use_cache = True
 
     # -- listing ------------------------------------------------------------
     def files(self) -> list[str]:
@@ -194,6 +196,26 @@ class Repo:
         doc = self._load_json(rel) if self.exists(rel) else None
         self._json[rel] = doc
         return doc
+
+    def python(self, rel: str) -> dict | None:
+        """Module facts of a Python file (see repolint.pyfacts); None when the file is missing.
+        A file that cannot be read gives {"problem": Problem}."""
+        if rel not in self._py:
+            if not self.exists(rel):
+                self._py[rel] = None
+            else:
+                text, problem = self.read_text(rel)
+                if problem is not None:
+                    self._py[rel] = {"problem": problem}
+                else:
+                    from repolint.pyfacts import facts_for_text
+
+                    self._py[rel] = facts_for_text(text, use_cache=self.use_cache)
+        return self._py[rel]
+
+    def parsed_python(self) -> dict[str, dict]:
+        """The Python files parsed so far (by the rules that needed them)."""
+        return {rel: f for rel, f in self._py.items() if f and "problem" not in f}
 
     def _load_json(self, rel: str) -> JsonDoc:
         doc = JsonDoc(rel)

@@ -78,6 +78,8 @@ class UnknownModelType(Rule):
                 "Use a model_type transformers knows, or ship a configuration_*.py and set "
                 'auto_map["AutoConfig"] to it.'
             )
+            if isinstance(data.get("auto_map"), dict):
+                help_text = 'auto_map has entries but no "AutoConfig": ' + help_text
         yield Finding("config.json", msg, pointer="/model_type", help=help_text)
 
 

@@ -1,0 +1,660 @@
+"""RL6xx: the repo's custom code agrees with auto_map — read with libcst, never executed.
+
+The semantics are transformers' own (dynamic_module_utils.py, auto_factory.py):
+- a module is ``<name>.py`` at the repo root; its relative imports are found by a regex
+  (``from .x import y`` and ``import .x``, even inside ``try:``), each mapping to ``x.py``
+  in the same folder, transitively; ``from . import x`` is not found, so ``x.py`` is not
+  copied and the import fails at exec time;
+- absolute imports are imported for real by ``check_imports`` (except inside ``try:`` and
+  ``if is_..._available():``), so a sibling module imported absolutely is a missing package;
+- a model class's ``config_class`` is compared by class name with the AutoConfig class;
+- a config class's ``model_type`` differing from config.json only warns.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from repolint.knowledge import did_you_mean
+from repolint.registry import Example, Finding, Rule, register
+from repolint.rules.auto_map import auto_map_entries, parse_ref
+
+BASE_KINDS = {
+    "PreTrainedConfig": "config",
+    "PretrainedConfig": "config",
+    "PreTrainedModel": "model",
+    "PreTrainedTokenizer": "tokenizer",
+    "PreTrainedTokenizerFast": "tokenizer",
+    "PreTrainedTokenizerBase": "tokenizer",
+    "TokenizersBackend": "tokenizer",
+    "PythonBackend": "tokenizer",
+    "SentencePieceBackend": "tokenizer",
+    "BaseImageProcessor": "image_processor",
+    "BaseImageProcessorFast": "image_processor",
+    "ImageProcessingMixin": "image_processor",
+    "TorchvisionBackend": "image_processor",
+    "PilBackend": "image_processor",
+    "FeatureExtractionMixin": "feature_extractor",
+    "SequenceFeatureExtractor": "feature_extractor",
+    "ProcessorMixin": "processor",
+    "BaseVideoProcessor": "video_processor",
+}
+KIND_WORDS = {
+    "config": "a config class",
+    "model": "a model class",
+    "tokenizer": "a tokenizer",
+    "image_processor": "an image processor",
+    "feature_extractor": "a feature extractor",
+    "processor": "a processor",
+    "video_processor": "a video processor",
+}
+STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"__future__"}
+# installed with transformers itself (its hard dependencies), plus torch for modeling code
+ALWAYS_PRESENT = frozenset(
+    {"transformers", "torch", "numpy", "tokenizers", "huggingface_hub", "safetensors", "packaging", "regex", "yaml", "tqdm", "filelock"}
+)
+
+
+# -- resolution over module facts ------------------------------------------------------------
+@dataclass
+class ClassRef:
+    module: str  # repo module name ("" for a transformers class)
+    name: str
+    facts: dict | None  # the class facts, None for a transformers class
+
+
+def facts(ctx, module: str) -> dict | None:
+    f = ctx.repo.python(f"{module}.py")
+    if f is None or "problem" in f or f.get("syntax_error"):
+        return None
+    return f
+
+
+def imported_from(module_facts: dict, name: str) -> tuple[int, str, str] | None:
+    """(level, module, original name) of the import that binds ``name`` at module level."""
+    for imp in module_facts["imports"]:
+        if not imp.get("top") or imp.get("type_checking"):
+            continue
+        for orig, asname in imp["names"]:
+            bound = asname or (orig.split(".")[0] if imp["kind"] == "import" else orig)
+            if bound == name:
+                if imp["kind"] == "import":
+                    return imp["level"], orig, ""
+                return imp["level"], imp["module"] or "", orig
+    return None
+
+
+def resolve_class(ctx, module: str, name: str, seen=None) -> ClassRef | None:
+    """Where ``name`` as seen from ``module`` is defined: in the repo (following relative
+    re-exports) or in transformers (facts=None). None when unknown."""
+    seen = seen or set()
+    if (module, name) in seen:
+        return None
+    seen.add((module, name))
+    f = facts(ctx, module)
+    if f is None:
+        return None
+    if name in f["classes"] and f["names"].get(name) == "class":
+        return ClassRef(module, name, f["classes"][name])
+    src = imported_from(f, name)
+    if src is None:
+        return None
+    level, mod, orig = src
+    if level == 1 and mod and "." not in mod and orig:
+        return resolve_class(ctx, mod, orig, seen)
+    if level == 0 and (mod == "transformers" or mod.startswith("transformers.")) and orig:
+        return ClassRef("", orig, None)
+    return None
+
+
+def class_kind(ctx, ref: ClassRef, depth: int = 0) -> str | None:
+    if ref.facts is None:
+        if ref.name in BASE_KINDS:
+            return BASE_KINDS[ref.name]
+        k = ctx.knowledge
+        for kind in ("config", "model", "tokenizer", "image_processor", "feature_extractor", "processor", "video_processor"):
+            if ref.name in k.classes(kind):
+                return kind
+        return None
+    if depth > 20:
+        return None
+    for base in ref.facts["bases"]:
+        parent = resolve_class(ctx, ref.module, base.split(".")[-1]) if "." not in base else ClassRef("", base.split(".")[-1], None)
+        if parent is None and base in BASE_KINDS:
+            parent = ClassRef("", base, None)
+        if parent is not None:
+            kind = class_kind(ctx, parent, depth + 1)
+            if kind:
+                return kind
+    return None
+
+
+def class_attr(ctx, ref: ClassRef, attr: str, depth: int = 0):
+    """(value literal, defining ClassRef) following inheritance within the repo; for a
+    transformers base, ("builtin", name)."""
+    if ref.facts is None:
+        return {"builtin": ref.name}, ref
+    if attr in ref.facts["attrs"]:
+        return ref.facts["attrs"][attr], ref
+    if depth > 20:
+        return None, ref
+    for base in ref.facts["bases"]:
+        parent = resolve_class(ctx, ref.module, base.split(".")[-1])
+        if parent is None:
+            continue
+        value, owner = class_attr(ctx, parent, attr, depth + 1)
+        if value is not None:
+            return value, owner
+    return None, ref
+
+
+def builtin_model_type(ctx, class_name: str) -> str | None:
+    if class_name in ("PreTrainedConfig", "PretrainedConfig"):
+        return ""
+    for mt, entry in ctx.knowledge.model_types.items():
+        if entry["config_class"] == class_name:
+            return mt
+    return None
+
+
+def local_refs(ctx):
+    """auto_map references to this repo's modules, as (Ref, module, class)."""
+    for ref in auto_map_entries(ctx):
+        parsed = parse_ref(ref.value)
+        if parsed is None or parsed[0] is not None:
+            continue
+        yield ref, parsed[1], parsed[2]
+
+
+def py_finding(rel: str, message: str, where: dict | None, **kw) -> Finding:
+    where = where or {}
+    return Finding(
+        rel,
+        message,
+        line=where.get("line", 1),
+        column=where.get("column", 1),
+        end_line=where.get("end_line"),
+        end_column=where.get("end_column"),
+        **kw,
+    )
+
+
+def module_closure(ctx, start: str) -> tuple[list[str], list[tuple[str, str, int]]]:
+    """Modules transformers copies for ``start`` (by its regex), and the missing ones as
+    (importing module file, missing module name, line)."""
+    files = set(ctx.repo.top_level())
+    seen, order, missing = set(), [], []
+    stack = [start]
+    while stack:
+        mod = stack.pop()
+        if mod in seen:
+            continue
+        seen.add(mod)
+        order.append(mod)
+        f = ctx.repo.python(f"{mod}.py")
+        if not f or "problem" in f:
+            continue
+        for name, line in f["relative_regex"]:
+            if f"{name}.py" in files:
+                stack.append(name)
+            else:
+                missing.append((f"{mod}.py", name, line))
+    return order, missing
+
+
+# -- rules -----------------------------------------------------------------------------------
+CONFIG_PY = "from transformers import PretrainedConfig\n\n\nclass XConfig(PretrainedConfig):\n    model_type = \"x-net\"\n"
+MODEL_PY = (
+    "from transformers import PreTrainedModel\n\nfrom .configuration_x import XConfig\n\n\n"
+    "class XModel(PreTrainedModel):\n    config_class = XConfig\n"
+)
+AUTO_MAP_JSON = '{\n  "model_type": "x-net",\n  "auto_map": {\n    "AutoConfig": "configuration_x.XConfig",\n    "AutoModel": "modeling_x.XModel"\n  }\n}\n'
+GOOD_REPO = {"config.json": AUTO_MAP_JSON, "configuration_x.py": CONFIG_PY, "modeling_x.py": MODEL_PY}
+
+
+@register
+class PythonSyntaxError(Rule):
+    code = "RL601"
+    name = "python-syntax-error"
+    summary = "A module that auto_map loads (or one it imports) does not parse"
+    why = "transformers execs the module when the class is loaded; a syntax error fails the load with SyntaxError."
+    fix_text = "Fix the syntax at the reported position."
+    invalid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY + "\ndef broken(:\n    pass\n"}, [("modeling_x.py", 9)])]
+    valid = [Example(GOOD_REPO)]
+
+    def check(self, ctx):
+        seen = set()
+        for _ref, module, _cls in local_refs(ctx):
+            order, _ = module_closure(ctx, module)
+            for mod in order:
+                rel = f"{mod}.py"
+                if rel in seen:
+                    continue
+                seen.add(rel)
+                f = ctx.repo.python(rel)
+                if not f:
+                    continue
+                if "problem" in f:
+                    p = f["problem"]
+                    yield Finding(rel, p.message, line=p.line, column=p.column, help=p.help)
+                elif f.get("syntax_error"):
+                    e = f["syntax_error"]
+                    yield Finding(rel, f"syntax error: {e['message']}", line=e["line"], column=e["column"])
+
+
+@register
+class ClassMissing(Rule):
+    code = "RL602"
+    name = "auto-map-class-missing"
+    summary = "An auto_map entry names a class its module neither defines nor imports"
+    why = (
+        "transformers execs the module and does `getattr(module, ClassName)`. A missing class "
+        "raises `AttributeError: module ... has no attribute 'ClassName'` — after the download, "
+        "and only with trust_remote_code=True."
+    )
+    fix_text = "Correct the class name in auto_map, or define (or import) the class in the module."
+    invalid = [Example({**GOOD_REPO, "config.json": AUTO_MAP_JSON.replace("modeling_x.XModel", "modeling_x.XModell")}, [("config.json", 5)])]
+    valid = [Example(GOOD_REPO)]
+
+    def check(self, ctx):
+        for ref, module, cls in local_refs(ctx):
+            f = facts(ctx, module)
+            if f is None or cls in f["names"]:
+                continue
+            suggestion = did_you_mean(cls, [n for n, kind in f["names"].items() if kind == "class"])
+            hint = f" (did you mean {suggestion[0]}?)" if suggestion else ""
+            yield Finding(
+                ref.file,
+                f"auto_map[{ref.auto_class!r}] names {ref.value}, but {module}.py defines no class {cls}{hint}",
+                pointer=ref.ptr,
+            )
+
+
+def _config_ref(ctx):
+    data = ctx.obj("config.json")
+    if data is None:
+        return None, None
+    am = data.get("auto_map")
+    value = am.get("AutoConfig") if isinstance(am, dict) else None
+    parsed = parse_ref(value)
+    if parsed is None or parsed[0] is not None:
+        return data, None
+    return data, resolve_class(ctx, parsed[1], parsed[2])
+
+
+@register
+class ConfigModelTypeMismatch(Rule):
+    code = "RL603"
+    name = "config-model-type-mismatch"
+    summary = "The AutoConfig class's model_type differs from config.json's model_type"
+    severity = "warning"
+    uses_knowledge = True
+    why = (
+        "The remote config class re-reads config.json; when its `model_type` differs from the "
+        "file's, transformers only warns (`You are using a model of type X to instantiate a model "
+        "of type Y`). Tools that go by config.json's model_type (the Hub, pipelines, inference "
+        "servers) then see another model than the code builds. A subclass that sets no model_type "
+        "inherits its parent's, e.g. LlamaConfig's \"llama\"."
+    )
+    fix_text = "Set the same model_type in the config class and in config.json."
+    invalid = [Example({**GOOD_REPO, "configuration_x.py": CONFIG_PY.replace('"x-net"', '"x-net2"')}, [("configuration_x.py", 5)])]
+    valid = [Example(GOOD_REPO)]
+
+    def check(self, ctx):
+        data, ref = _config_ref(ctx)
+        if ref is None or ref.facts is None:
+            return
+        mt = data.get("model_type")
+        value, owner = class_attr(ctx, ref, "model_type")
+        if value is None:
+            return
+        if "builtin" in value:
+            code_mt = builtin_model_type(ctx, value["builtin"])
+            where_cls = f"{ref.name} (inherited from {value['builtin']})"
+            loc_file, loc = f"{ref.module}.py", {"line": ref.facts.get("line", 1), "column": ref.facts.get("column", 1)}
+        elif "str" in value:
+            code_mt = value["str"]
+            where_cls = ref.name if owner.name == ref.name else f"{ref.name} (inherited from {owner.name})"
+            loc_file, loc = f"{owner.module}.py", value
+        else:
+            return
+        if code_mt is None or code_mt == mt:
+            return
+        yield py_finding(
+            loc_file,
+            f"{where_cls} has model_type {code_mt!r}, but config.json says {mt!r}",
+            loc,
+        )
+
+
+@register
+class ConfigClassMismatch(Rule):
+    code = "RL604"
+    name = "config-class-mismatch"
+    summary = "A model class in auto_map has a config_class other than the AutoConfig class"
+    uses_knowledge = True
+    why = (
+        "AutoModel registers the remote model class for the loaded config class and raises "
+        "`ValueError: The model class you are passing has a config_class attribute that is not "
+        "consistent with the config class you passed` when the names differ. Only the class "
+        "*name* is compared, following inheritance; a model class with no config_class "
+        "inherits PreTrainedModel's None and fails the same way."
+    )
+    fix_text = "Set `config_class = <the AutoConfig class>` on the model class (or its PreTrainedModel base)."
+    invalid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY.replace("config_class = XConfig", "config_class = None")}, [("modeling_x.py", 7)])]
+    valid = [Example(GOOD_REPO)]
+
+    def check(self, ctx):
+        data, cfg = _config_ref(ctx)
+        if cfg is None:
+            return
+        found: dict[tuple, tuple[str, dict, str, list[str]]] = {}
+        for ref, module, cls in local_refs(ctx):
+            if ref.file != "config.json" or ctx.knowledge.auto_class_kind(ref.auto_class) != "model":
+                continue
+            model = resolve_class(ctx, module, cls)
+            if model is None or model.facts is None or class_kind(ctx, model) != "model":
+                continue  # RL602 / RL606 report those
+            value, owner = class_attr(ctx, model, "config_class")
+            if value is None or "builtin" in value:
+                name = None
+                root = _root_repo_class(ctx, model)
+                where = {"line": root.facts.get("line", 1), "column": root.facts.get("column", 1)}
+                rel = f"{root.module}.py"
+            else:
+                name = value.get("ref", "").split(".")[-1] if "ref" in value else value.get("str")
+                where, rel = value, f"{owner.module}.py"
+            if name == cfg.name:
+                seen_as = resolve_class(ctx, owner.module, value["ref"].split(".")[-1]) if value and "ref" in value else None
+                if seen_as is not None and seen_as.facts is not None and seen_as.module != cfg.module:
+                    yield py_finding(
+                        rel,
+                        f"config_class is the {name} defined in {seen_as.module}.py, not the one auto_map[\"AutoConfig\"] "
+                        f"loads from {cfg.module}.py; transformers compares names only, so it loads with the wrong class",
+                        where,
+                        severity="warning",
+                    )
+                continue
+            key = (rel, where.get("line"), where.get("column"))
+            found.setdefault(key, (rel, where, name or "None", []))[3].append(ref.auto_class)
+        for rel, where, shown, autos in found.values():
+            yield py_finding(
+                rel,
+                f"config_class is {shown}, but auto_map[\"AutoConfig\"] loads {cfg.name}; "
+                f"{', '.join(autos)} fail{'s' if len(autos) == 1 else ''} with \"config_class ... is not consistent\"",
+                where,
+            )
+
+
+def _root_repo_class(ctx, ref: ClassRef, depth: int = 0) -> ClassRef:
+    """The repo class highest in ``ref``'s inheritance chain (where config_class belongs)."""
+    if depth > 20 or ref.facts is None:
+        return ref
+    for base in ref.facts["bases"]:
+        parent = resolve_class(ctx, ref.module, base.split(".")[-1])
+        if parent is not None and parent.facts is not None:
+            return _root_repo_class(ctx, parent, depth + 1)
+    return ref
+
+
+@register
+class RegistrationMismatch(Rule):
+    code = "RL605"
+    name = "register-for-auto-class-mismatch"
+    summary = "register_for_auto_class calls and auto_map disagree"
+    severity = "warning"
+    uses_knowledge = True
+    why = (
+        "`register_for_auto_class(\"AutoX\")` is what makes save_pretrained write "
+        "`auto_map[\"AutoX\"]`. A registered class missing from auto_map means the repo was not "
+        "re-saved after the call changed (users of that Auto class get the built-in class or an "
+        "error); a registration with an Auto class name transformers does not have raises "
+        "ValueError when the code runs."
+    )
+    fix_text = "Re-run save_pretrained after registering, or add the entry to auto_map by hand."
+    invalid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY + "\n\nXModel.register_for_auto_class(\"AutoModelForCausalLM\")\n"}, [("modeling_x.py", 10)])]
+    valid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY + "\n\nXModel.register_for_auto_class(\"AutoModel\")\n"})]
+
+    DEFAULTS = {"config": "AutoConfig", "model": "AutoModel", "tokenizer": "AutoTokenizer", "image_processor": "AutoImageProcessor",
+                "feature_extractor": "AutoFeatureExtractor", "processor": "AutoProcessor", "video_processor": "AutoVideoProcessor"}
+
+    def check(self, ctx):
+        mapped: dict[str, set[str]] = {}
+        for ref in auto_map_entries(ctx):
+            parsed = parse_ref(ref.value)
+            if parsed is not None:
+                mapped.setdefault(parsed[2], set()).add(ref.auto_class)
+        for rel in ctx.repo.top_level():
+            if not rel.endswith(".py"):
+                continue
+            module = rel[:-3]
+            f = facts(ctx, module)
+            if f is None:
+                continue
+            for reg in f["registrations"]:
+                target = (reg.get("target") or "").split(".")[-1]
+                auto = reg.get("auto_class")
+                if auto is None and reg.get("explicit"):
+                    continue  # a computed argument
+                if auto is None:
+                    cref = resolve_class(ctx, module, target)
+                    auto = self.DEFAULTS.get(class_kind(ctx, cref)) if cref else None
+                    if auto is None:
+                        continue
+                if auto not in ctx.knowledge.auto_classes:
+                    yield py_finding(rel, f"register_for_auto_class({auto!r}): transformers {ctx.knowledge.label} has no such Auto class (ValueError when run)", reg, severity="error")
+                elif auto not in mapped.get(target, set()):
+                    yield py_finding(rel, f"{target} is registered for {auto}, but no auto_map entry maps {auto} to it; re-run save_pretrained", reg)
+
+
+def _head(name: str) -> str | None:
+    return name.rsplit("For", 1)[1] if "For" in name else None
+
+
+@register
+class WrongAutoClassKind(Rule):
+    code = "RL606"
+    name = "wrong-auto-class-for-class"
+    summary = "An auto_map entry puts a class under an Auto class of another kind or head"
+    uses_knowledge = True
+    why = (
+        "Each Auto class loads one kind of object: AutoModel* a model, AutoTokenizer a tokenizer, "
+        "AutoConfig a config. A tokenizer under AutoModel fails when loaded; a "
+        "sequence-classification model under AutoModelForCausalLM loads, silently, a model "
+        "without the language-modelling head the user asked for."
+    )
+    fix_text = "Map the Auto class to a class of the right kind and head (e.g. AutoModelForCausalLM -> XForCausalLM)."
+    invalid = [Example({**GOOD_REPO, "config.json": AUTO_MAP_JSON.replace('"AutoModel"', '"AutoModelForCausalLM"').replace("modeling_x.XModel", "modeling_x.XForSequenceClassification"), "modeling_x.py": MODEL_PY + "\n\nclass XForSequenceClassification(XModel):\n    pass\n"}, [("config.json", 5)])]
+    valid = [Example(GOOD_REPO)]
+
+    def check(self, ctx):
+        k = ctx.knowledge
+        for ref, module, cls in local_refs(ctx):
+            expected = k.auto_class_kind(ref.auto_class)
+            target = resolve_class(ctx, module, cls)
+            if expected is None or target is None:
+                continue
+            kind = class_kind(ctx, target)
+            if kind and kind != expected and not (expected == "image_processor" and kind == "feature_extractor"):
+                yield Finding(ref.file, f"auto_map[{ref.auto_class!r}] names {cls}, {KIND_WORDS[kind]}, where {KIND_WORDS[expected]} is expected", pointer=ref.ptr)
+                continue
+            if expected != "model" or kind != "model":
+                continue
+            heads = {_head(n) for v in k.model_mapping(ref.auto_class).values() for n in (v if isinstance(v, list) else [v])}
+            heads.discard(None)
+            own = _head(cls)
+            if own and heads and own not in heads:
+                yield Finding(
+                    ref.file,
+                    f"auto_map[{ref.auto_class!r}] names {cls}, a ...For{own} class, but {ref.auto_class} loads ...For{'/'.join(sorted(heads)[:3])} models",
+                    pointer=ref.ptr,
+                )
+
+
+@register
+class AbsoluteSiblingImport(Rule):
+    code = "RL607"
+    name = "absolute-sibling-import"
+    summary = "Custom code imports a module of the repo absolutely (`import modeling_x`)"
+    why = (
+        "transformers copies the module into `transformers_modules.<repo>` and `check_imports` "
+        "imports every absolute import for real: `import configuration_x` or "
+        "`from configuration_x import XConfig` is a missing pip package there — `ImportError: "
+        "This modeling file requires the following packages that were not found in your "
+        "environment: configuration_x`. It worked on the author's machine only because the "
+        "folder was the working directory."
+    )
+    fix_text = "Use a relative import: `from .configuration_x import XConfig`."
+    fix_applicability = "safe"
+    invalid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY.replace("from .configuration_x", "from configuration_x")}, [("modeling_x.py", 3)])]
+    valid = [Example(GOOD_REPO)]
+
+    def check(self, ctx):
+        files = set(ctx.repo.top_level())
+        seen = set()
+        for _ref, module, _cls in local_refs(ctx):
+            for mod in module_closure(ctx, module)[0]:
+                if mod in seen:
+                    continue
+                seen.add(mod)
+                f = facts(ctx, mod)
+                if f is None:
+                    continue
+                for imp in f["imports"]:
+                    if imp["level"] or imp.get("guarded"):
+                        continue
+                    top = (imp["module"] or "").split(".")[0]
+                    if f"{top}.py" in files:
+                        yield py_finding(
+                            f"{mod}.py",
+                            f"{top} is a module of this repo imported absolutely; transformers treats it as a missing package",
+                            imp,
+                            help=f"Write `from .{top} import ...`.",
+                        )
+
+
+@register
+class RelativeImportMissing(Rule):
+    code = "RL608"
+    name = "relative-import-unresolved"
+    summary = "A relative import that transformers cannot resolve to a file of the repo"
+    why = (
+        "transformers finds relative imports with a regex and copies `<name>.py` from the repo "
+        "root for each, transitively: a missing file raises FileNotFoundError (even inside "
+        "`try:`); `from .pkg.mod import x` looks for `pkg.mod.py`, `from ..x` for `.x.py`; and "
+        "`from . import helpers` is not recognised, so helpers.py is not copied and the import "
+        "fails with ImportError even though the file is in the repo."
+    )
+    fix_text = "Keep custom code flat at the repo root and import siblings as `from .helpers import name`."
+    invalid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY.replace("from .configuration_x import XConfig", "from .configuration_x import XConfig\nfrom .layers import MLP")}, [("modeling_x.py", 4)])]
+    valid = [Example(GOOD_REPO)]
+
+    def check(self, ctx):
+        files = set(ctx.repo.top_level())
+        seen_modules = set()
+        reported = set()
+        for _ref, module, _cls in local_refs(ctx):
+            order, missing = module_closure(ctx, module)
+            for rel, name, line in missing:
+                if (rel, line) in reported:
+                    continue
+                reported.add((rel, line))
+                if name.startswith("."):
+                    msg = f"relative import from `..{name[1:]}`: transformers looks for {name}.py in the repo root and fails"
+                elif "." in name:
+                    msg = f"`from .{name}` makes transformers look for a file named {name}.py; sub-packages are not supported"
+                else:
+                    msg = f"`.{name}` is imported but {name}.py is not in the repo; loading fails with FileNotFoundError"
+                yield Finding(rel, msg, line=line, column=1)
+            for mod in order:
+                if mod in seen_modules:
+                    continue
+                seen_modules.add(mod)
+                f = facts(ctx, mod)
+                if f is None:
+                    continue
+                for imp in f["imports"]:
+                    if imp["kind"] == "from" and imp["level"] >= 1 and not imp["module"]:
+                        names = [n for n, _ in imp["names"]]
+                        present = [n for n in names if f"{n}.py" in files]
+                        if present and (f"{mod}.py", imp.get("line")) not in reported:
+                            yield py_finding(
+                                f"{mod}.py",
+                                f"`from . import {', '.join(names)}` is not seen by transformers: {', '.join(p + '.py' for p in present)} is not copied and the import fails",
+                                imp,
+                                help=f"Write `from .{present[0]} import ...` instead.",
+                            )
+
+
+@register
+class ThirdPartyImports(Rule):
+    code = "RL609"
+    name = "required-packages"
+    summary = "Packages transformers' check_imports will require before running the custom code"
+    severity = "info"
+    why = (
+        "Before running custom code, transformers imports every absolute import found in the "
+        "module (outside `try:` and `if is_..._available():` blocks) and refuses to load with "
+        "`This modeling file requires the following packages that were not found in your "
+        "environment` when one is missing. Users must install them first; list them in the model card."
+    )
+    fix_text = "Document the packages in the model card, or guard optional ones with try/except ImportError."
+    invalid = [Example({**GOOD_REPO, "modeling_x.py": "import einops\n" + MODEL_PY}, [("modeling_x.py", 1)])]
+    valid = [Example({**GOOD_REPO, "modeling_x.py": "try:\n    import einops\nexcept ImportError:\n    einops = None\n" + MODEL_PY})]
+
+    def check(self, ctx):
+        files = set(ctx.repo.top_level())
+        seen = set()
+        for _ref, module, _cls in local_refs(ctx):
+            for mod in module_closure(ctx, module)[0]:
+                f = facts(ctx, mod)
+                if f is None:
+                    continue
+                for imp in f["imports"]:
+                    if imp["level"] or imp.get("guarded"):
+                        continue
+                    top = (imp["module"] or "").split(".")[0]
+                    if not top or top in STDLIB or top in ALWAYS_PRESENT or f"{top}.py" in files:
+                        continue
+                    if (mod, top) in seen:
+                        continue
+                    seen.add((mod, top))
+                    yield py_finding(f"{mod}.py", f"transformers will require the package {top!r} to load this code", imp)
+
+
+@register
+class UnusedSuppression(Rule):
+    code = "RL610"
+    name = "unused-suppression"
+    summary = "A `# repolint: ignore[...]` comment suppresses nothing"
+    severity = "warning"
+    after_suppressions = True
+    why = (
+        "A suppression that no longer matches a finding (the code was fixed, or the rule name is "
+        "misspelled) hides nothing today and will hide a real problem tomorrow."
+    )
+    fix_text = "Remove the comment, or correct the rule code or name in it."
+    fix_applicability = "display-only"
+    invalid = [
+        Example({**GOOD_REPO, "modeling_x.py": MODEL_PY.replace("import PreTrainedModel", "import PreTrainedModel  # repolint: ignore[RL6O7]")}, [("modeling_x.py", 1)]),
+    ]
+    valid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY.replace("from .configuration_x import XConfig", "from configuration_x import XConfig  # repolint: ignore[absolute-sibling-import]")})]
+
+    def check(self, ctx):
+        return iter(())
+
+    def check_suppressions(self, ctx, used, enabled):
+        """Report suppressions that matched nothing: for a rule that ran, or naming no rule at all."""
+        from repolint.registry import find_rule
+
+        for _ref, module, _cls in local_refs(ctx):
+            module_closure(ctx, module)  # parse the modules transformers would load
+        for rel, facts in sorted(ctx.repo.parsed_python().items()):
+            for line, tokens in facts.get("suppressions", {}).items():
+                for token in tokens:
+                    rule = find_rule(token)
+                    if rule is None:
+                        yield Finding(rel, f"`# repolint: ignore[{token}]` names no repolint rule", line=int(line), column=1)
+                    elif rule.code in enabled and (rel, int(line), token) not in used:
+                        yield Finding(rel, f"`# repolint: ignore[{token}]` suppresses no finding", line=int(line), column=1)
