@@ -408,9 +408,10 @@ class RegistrationMismatch(Rule):
     why = (
         "`register_for_auto_class(\"AutoX\")` is what makes save_pretrained write "
         "`auto_map[\"AutoX\"]`. A registered class missing from auto_map means the repo was not "
-        "re-saved after the call changed (users of that Auto class get the built-in class or an "
-        "error); a registration with an Auto class name transformers does not have raises "
-        "ValueError when the code runs."
+        "re-saved after the call changed: users of that Auto class get the built-in class "
+        "(warning) or, when transformers has none for the model type, `Unrecognized configuration "
+        "class` (error). A registration with an Auto class name transformers does not have raises "
+        "ValueError when the code runs (error)."
     )
     fix_text = "Re-run save_pretrained after registering, or add the entry to auto_map by hand."
     invalid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY + "\n\nXModel.register_for_auto_class(\"AutoModelForCausalLM\")\n"}, [("modeling_x.py", 10)])]
@@ -445,7 +446,17 @@ class RegistrationMismatch(Rule):
                 if auto not in ctx.knowledge.auto_classes:
                     yield py_finding(rel, f"register_for_auto_class({auto!r}): transformers {ctx.knowledge.label} has no such Auto class (ValueError when run)", reg, severity="error")
                 elif auto not in mapped.get(target, set()):
-                    yield py_finding(rel, f"{target} is registered for {auto}, but no auto_map entry maps {auto} to it; re-run save_pretrained", reg)
+                    # with no built-in fallback for this model type, users of that Auto class get an error
+                    mt = (ctx.obj("config.json") or {}).get("model_type")
+                    kind = ctx.knowledge.auto_class_kind(auto)
+                    fallback = mt in ctx.knowledge.model_mapping(auto) if kind == "model" else mt in ctx.knowledge.model_types
+                    yield py_finding(
+                        rel,
+                        f"{target} is registered for {auto}, but no auto_map entry maps {auto} to it; re-run save_pretrained"
+                        + ("" if fallback else f" ({auto}.from_pretrained fails on this repo)"),
+                        reg,
+                        severity=None if fallback else "error",
+                    )
 
 
 def _head(name: str) -> str | None:
