@@ -42,7 +42,8 @@ def cli() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), default=None, help="Use this repolint.toml / pyproject.toml instead of the one in each repo.")
 @click.option("--color/--no-color", default=None, help="Force colour on or off. Default: on a terminal, unless NO_COLOR is set.")
-def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color):
+@click.option("--no-cache", is_flag=True, help="Do not read or write the module-facts cache (REPOLINT_CACHE_DIR, else ~/.cache/repolint).")
+def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color, no_cache):
     """Lint one or more model repo folders."""
     from repolint.config import ConfigError, discover, load_file
     from repolint.engine import run
@@ -73,6 +74,7 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
             target_specs = list(targets) or settings.targets or [DEFAULT_TARGET]
             knowledge = [Knowledge.for_target(t) for t in dict.fromkeys(target_specs)]
             repo = Repo(path, label=label, max_file_size=settings.max_file_size or MAX_FILE_SIZE)
+            repo.use_cache = not no_cache
             results.append(run(repo, settings, knowledge))
     except (ConfigError, UnknownTarget) as exc:
         _fail(str(exc))

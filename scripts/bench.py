@@ -1,9 +1,14 @@
-"""Cold-start benchmark: `repolint check` on a small JSON-only repo vs. `python -c pass`.
+"""Cold-start benchmark of `repolint check`, next to `python -c pass` in the same run.
 
-Runs both commands alternately in fresh processes, same interpreter, same run, and prints
-the median wall time of each and their ratio. Not a test: numbers depend on the machine.
+Two scenarios, each command in fresh processes, alternated, median of --runs:
+- json: a small JSON-only repo (default tests/fixtures/valid/bert);
+- code: the custom-code fixture with its modeling file grown to ~3,000 lines, linted with a
+  cold facts cache (a new REPOLINT_CACHE_DIR each run) and a warm one, and — when
+  transformers and torch are importable — loaded by transformers (AutoConfig +
+  AutoModel.from_config on the meta device, trust_remote_code=True).
+Not a test: numbers depend on the machine; record them with the load average.
 
-    python scripts/bench.py [--runs 15] [--repo tests/fixtures/valid/bert]
+    python scripts/bench.py [--runs 15] [--scenario json|code|all]
 """
 
 from __future__ import annotations
@@ -25,21 +30,105 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def wall(cmd: list[str], cwd: str) -> float:
+def wall(cmd: list[str], cwd: str, env: dict | None = None) -> float:
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(cmd, cwd=cwd, env=env or ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
     return elapsed
 
 
+TRANSFORMERS_LOAD = """
+import torch, transformers
+cfg = transformers.AutoConfig.from_pretrained("repo", trust_remote_code=True)
+with torch.device("meta"):
+    transformers.AutoModel.from_config(cfg, trust_remote_code=True)
+"""
+
+
+def grow_modeling_file(path: Path, target_lines: int = 3000) -> int:
+    """Append plausible model code (classes with methods) until the file has target_lines."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    i = 0
+    while len(lines) < target_lines:
+        lines += [
+            "",
+            "",
+            f"class TinyBlock{i}(nn.Module):",
+            f'    """Generated block {i} for the benchmark."""',
+            "",
+            "    def __init__(self, config):",
+            "        super().__init__()",
+            "        self.proj = nn.Linear(config.hidden_size, config.hidden_size)",
+            "        self.norm = nn.LayerNorm(config.hidden_size)",
+            "",
+            "    def forward(self, hidden_states, attention_mask=None):",
+            "        residual = hidden_states",
+            "        hidden_states = self.norm(hidden_states)",
+            "        hidden_states = self.proj(hidden_states)",
+            "        if attention_mask is not None:",
+            "            hidden_states = hidden_states * attention_mask[..., None]",
+            "        return residual + hidden_states",
+        ]
+        i += 1
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
+
+
+def report(title: str, times: dict[str, list[float]], base_name: str) -> None:
+    print(f"\n{title}  (load average {os.getloadavg()[0]:.2f})")
+    base = statistics.median(times[base_name])
+    for name, values in times.items():
+        med = statistics.median(values)
+        print(f"  {name:<44} median {med * 1000:8.1f} ms  (min {min(values) * 1000:7.1f}, max {max(values) * 1000:7.1f})  {med / base:6.1f}x")
+
+
+def bench_code(runs: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = os.path.join(tmp, "repo")
+        shutil.copytree(ROOT / "tests" / "fixtures" / "custom" / "custom_model", repo)
+        n = grow_modeling_file(Path(repo) / "modeling_tiny.py")
+        warm_cache = os.path.join(tmp, "warm-cache")
+        lint = [sys.executable, "-m", "repolint", "check", "repo"]
+        commands = {
+            "python -c pass": ([sys.executable, "-c", "pass"], None),
+            "repolint check (cold facts cache)": (lint, "cold"),
+            "repolint check (warm facts cache)": (lint, warm_cache),
+        }
+        try:
+            import torch  # noqa: F401
+            import transformers  # noqa: F401
+
+            commands["transformers AutoConfig + from_config(meta)"] = ([sys.executable, "-c", TRANSFORMERS_LOAD], None)
+        except ImportError:
+            print("(transformers/torch not importable: skipping the transformers load)")
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for r in range(runs + 1):
+            for name, (cmd, cache) in commands.items():
+                cache_dir = os.path.join(tmp, f"cold-{r}") if cache == "cold" else cache
+                env = {**ENV, "HF_HUB_OFFLINE": "1", "HF_MODULES_CACHE": os.path.join(tmp, "modules")}
+                if cache_dir:
+                    env["REPOLINT_CACHE_DIR"] = cache_dir
+                t = wall(cmd, tmp, env)
+                if r:  # the first round warms the OS cache, the .pyc files and the warm facts cache
+                    times[name].append(t)
+    report(f"custom-code repo, modeling file of {n} lines, {runs} runs", times, "python -c pass")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--scenario", choices=("json", "code", "all"), default="all")
     ap.add_argument("--repo", default=str(ROOT / "tests" / "fixtures" / "valid" / "bert"))
     args = ap.parse_args()
+    if args.scenario in ("json", "all"):
+        bench_json(args)
+    if args.scenario in ("code", "all"):
+        bench_code(args.runs)
 
+
+def bench_json(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         repo = os.path.join(tmp, "repo")
         shutil.copytree(args.repo, repo)
@@ -55,12 +144,8 @@ def main() -> None:
                 times[name].append(wall(cmd, tmp))
 
     files = sorted(p.name for p in Path(args.repo).iterdir())
-    print(f"repo: {args.repo} ({len(files)} files: {', '.join(files)})")
-    print(f"python: {sys.version.split()[0]}  runs: {args.runs}  load average: {os.getloadavg()[0]:.2f}")
-    base = statistics.median(times["python -c pass"])
-    for name, values in times.items():
-        med = statistics.median(values)
-        print(f"{name:<34} median {med * 1000:7.1f} ms  (min {min(values) * 1000:6.1f}, max {max(values) * 1000:6.1f})  {med / base:5.1f}x")
+    print(f"python {sys.version.split()[0]}")
+    report(f"JSON-only repo {args.repo} ({', '.join(files)}), {args.runs} runs", times, "python -c pass")
 
 
 if __name__ == "__main__":
