@@ -311,3 +311,46 @@ class BuiltinShadowsRemote(Rule):
                 f"users silently get {ctx.knowledge.config_class(mt)} and the built-in model, not {auto_map['AutoConfig']}",
                 pointer="/model_type",
             )
+
+
+@register
+class TokenizerAutoMapInConfig(Rule):
+    code = "RL307"
+    name = "tokenizer-auto-map-in-config"
+    summary = "auto_map[\"AutoTokenizer\"] only in config.json, which transformers 5 no longer reads"
+    uses_knowledge = True
+    why = (
+        "transformers 4.x took the custom tokenizer from config.json's `auto_map[\"AutoTokenizer\"]` "
+        "when tokenizer_config.json had none; transformers 5 reads only tokenizer_config.json and "
+        "silently loads a built-in tokenizer class (by tokenizer_class or model_type) instead of the "
+        "repo's own."
+    )
+    fix_text = "Put `\"auto_map\": {\"AutoTokenizer\": [slow, fast]}` in tokenizer_config.json (tokenizer.save_pretrained writes it)."
+    invalid = [
+        Example(
+            {"config.json": '{\n  "auto_map": {\n    "AutoTokenizer": ["tokenization_x.XTokenizer", null]\n  }\n}\n', "tokenizer_config.json": '{"tokenizer_class": "XTokenizer"}', "tokenization_x.py": ""},
+            [("config.json", 3)],
+        )
+    ]
+    valid = [
+        Example({"tokenizer_config.json": '{"auto_map": {"AutoTokenizer": ["tokenization_x.XTokenizer", null]}}', "tokenization_x.py": ""}),
+        Example({"config.json": '{\n  "auto_map": {"AutoTokenizer": ["tokenization_x.XTokenizer", null]}\n}\n', "tokenization_x.py": ""}, targets=("4.57",)),
+    ]
+
+    def check(self, ctx):
+        if ctx.knowledge.major < 5:
+            return
+        data = ctx.obj("config.json")
+        am = data.get("auto_map") if data else None
+        if not isinstance(am, dict) or "AutoTokenizer" not in am:
+            return
+        tok = ctx.obj("tokenizer_config.json") or {}
+        tok_am = tok.get("auto_map")
+        if isinstance(tok_am, list) or (isinstance(tok_am, dict) and "AutoTokenizer" in tok_am):
+            return
+        yield Finding(
+            "config.json",
+            f"transformers {ctx.knowledge.label} ignores config.json's auto_map[\"AutoTokenizer\"]; "
+            "AutoTokenizer loads a built-in class instead of the repo's tokenizer",
+            pointer="/auto_map/AutoTokenizer",
+        )

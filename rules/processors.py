@@ -165,7 +165,9 @@ class UnknownTokenizerClass(Rule):
     valid = [Example({"tokenizer_config.json": '{\n  "tokenizer_class": "BertTokenizer"\n}\n', "tokenizer.json": "{}"})]
 
     def check(self, ctx):
-        if _auto_map_has(ctx, "AutoTokenizer", "tokenizer_config.json"):
+        # 4.x also took the custom tokenizer from config.json's auto_map; 5.x does not (RL307)
+        sources = ("tokenizer_config.json",) if ctx.knowledge.major >= 5 else ("tokenizer_config.json", "config.json")
+        if _auto_map_has(ctx, "AutoTokenizer", *sources):
             return
         known = ctx.knowledge.classes("tokenizer")
         for file_name in ("tokenizer_config.json", "config.json"):
