@@ -634,6 +634,56 @@ class ThirdPartyImports(Rule):
                     yield py_finding(f"{mod}.py", f"transformers will require the package {top!r} to load this code", imp)
 
 
+PROCESSOR_PY = (
+    "from transformers import ProcessorMixin\n\n\nclass XProcessor(ProcessorMixin):\n"
+    "    attributes = [\"image_processor\", \"tokenizer\"]\n"
+    "    image_processor_class = \"AutoImageProcessor\"\n    tokenizer_class = \"AutoTokenizer\"\n"
+)
+
+
+@register
+class ProcessorClassAttribute(Rule):
+    code = "RL611"
+    name = "processor-image-processor-class"
+    summary = "A custom processor names its image processor class by a string other than AutoImageProcessor"
+    uses_knowledge = True
+    why = (
+        "transformers 5 deprecates `image_processor_class = \"XImageProcessor\"` on a processor in "
+        "favour of registering the class with AutoImageProcessor, and in 5.23 that path crashes: "
+        "AutoProcessor fails with `AttributeError: type object 'VIDEO_PROCESSOR_MAPPING' has no "
+        "attribute '_extra_content'` — even when the named class is the repo's own (verified by "
+        "loading). `\"AutoImageProcessor\"` loads."
+    )
+    fix_text = "Write `image_processor_class = \"AutoImageProcessor\"` (the repo's auto_map then picks the custom class)."
+    fix_applicability = "safe"
+    invalid = [
+        Example(
+            {"processor_config.json": '{\n  "auto_map": {"AutoProcessor": "processing_x.XProcessor"}\n}\n',
+             "processing_x.py": PROCESSOR_PY.replace('"AutoImageProcessor"', '"XImageProcessor"')},
+            [("processing_x.py", 6)],
+        )
+    ]
+    valid = [Example({"processor_config.json": '{\n  "auto_map": {"AutoProcessor": "processing_x.XProcessor"}\n}\n', "processing_x.py": PROCESSOR_PY})]
+
+    def check(self, ctx):
+        if ctx.knowledge.major < 5:
+            return  # verified on 5.23 only
+        for ref, module, cls in local_refs(ctx):
+            if ref.auto_class != "AutoProcessor":
+                continue
+            target = resolve_class(ctx, module, cls)
+            if target is None or target.facts is None:
+                continue
+            value, owner = class_attr(ctx, target, "image_processor_class")
+            if value and "str" in value and not value["str"].startswith("Auto"):
+                yield py_finding(
+                    f"{owner.module}.py",
+                    f"{owner.name}.image_processor_class = {value['str']!r}: AutoProcessor in transformers "
+                    f"{ctx.knowledge.label} fails on this deprecated form; use \"AutoImageProcessor\"",
+                    value,
+                )
+
+
 @register
 class UnusedSuppression(Rule):
     code = "RL610"

@@ -22,9 +22,6 @@ MANIFEST = json.loads((FIXTURES / "custom_broken" / "MANIFEST.json").read_text()
 
 # defects repolint does not detect yet (kept visible: strict xfail flips when they are fixed)
 KNOWN_GAPS = {
-    "processor_attribute_mismatch": "processor *_class attributes are not checked yet",
-    "processor_legacy_attributes_mismatch": "processor *_class attributes are not checked yet",
-    "processor_legacy_attributes_repo_class": "processor *_class attributes are not checked yet",
     "transformers_symbol_missing": "names imported from transformers submodules are not in the snapshot",
     "automap_no_autoconfig": "reported (RL201) at model_type, not at auto_map",
 }
