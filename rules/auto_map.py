@@ -33,18 +33,26 @@ class Ref:
     value: object  # the raw value at ptr
 
 
-def auto_map_entries(ctx) -> Iterator[Ref]:
-    """Every class reference in every auto_map, with AutoTokenizer pairs expanded."""
+def auto_maps(ctx) -> Iterator[tuple[str, str, object]]:
+    """(file, JSON pointer, value) of every auto_map: each file's top-level one and, in
+    processor_config.json, those of the nested sub-processor configs."""
     for file_name in AUTO_MAP_FILES:
         data = ctx.obj(file_name)
         if data is None:
             continue
-        yield from _entries_of(file_name, data.get("auto_map"), "/auto_map")
+        if "auto_map" in data:
+            yield file_name, "/auto_map", data["auto_map"]
         if file_name == "processor_config.json":
             for sub in ("image_processor", "feature_extractor", "video_processor"):
                 nested = data.get(sub)
-                if isinstance(nested, dict):
-                    yield from _entries_of(file_name, nested.get("auto_map"), f"/{sub}/auto_map")
+                if isinstance(nested, dict) and "auto_map" in nested:
+                    yield file_name, f"/{sub}/auto_map", nested["auto_map"]
+
+
+def auto_map_entries(ctx) -> Iterator[Ref]:
+    """Every class reference in every auto_map, with AutoTokenizer pairs expanded."""
+    for file_name, base, auto_map in auto_maps(ctx):
+        yield from _entries_of(file_name, auto_map, base)
 
 
 def _entries_of(file_name: str, auto_map, base: str) -> Iterator[Ref]:
@@ -196,27 +204,20 @@ class UnknownAutoClass(Rule):
 
     def check(self, ctx):
         known = ctx.knowledge.auto_classes
-        for file_name in AUTO_MAP_FILES:
-            data = ctx.obj(file_name)
-            if data is None:
+        for file_name, base, auto_map in auto_maps(ctx):
+            if not isinstance(auto_map, dict):
                 continue
-            maps = [("/auto_map", data.get("auto_map"))]
-            if file_name == "processor_config.json":
-                maps += [(f"/{s}/auto_map", (data.get(s) or {}).get("auto_map") if isinstance(data.get(s), dict) else None) for s in ("image_processor", "feature_extractor", "video_processor")]
-            for base, auto_map in maps:
-                if not isinstance(auto_map, dict):
+            for key in auto_map:
+                if key in known:
                     continue
-                for key in auto_map:
-                    if key in known:
-                        continue
-                    suggestion = did_you_mean(key, known)
-                    yield Finding(
-                        file_name,
-                        f"auto_map key {key!r} is not an Auto class of transformers {ctx.knowledge.label}; no loader reads it",
-                        pointer=pointer([*_split(base), key]),
-                        at_key=True,
-                        help=f"Did you mean {suggestion[0]!r}?" if suggestion else None,
-                    )
+                suggestion = did_you_mean(key, known)
+                yield Finding(
+                    file_name,
+                    f"auto_map key {key!r} is not an Auto class of transformers {ctx.knowledge.label}; no loader reads it",
+                    pointer=pointer([*_split(base), key]),
+                    at_key=True,
+                    help=f"Did you mean {suggestion[0]!r}?" if suggestion else None,
+                )
 
 
 @register

@@ -517,7 +517,7 @@ class AbsoluteSiblingImport(Rule):
         "folder was the working directory."
     )
     fix_text = "Use a relative import: `from .configuration_x import XConfig`."
-    fix_applicability = "safe"
+    fix_applicability = "none"
     invalid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY.replace("from .configuration_x", "from configuration_x")}, [("modeling_x.py", 3)])]
     valid = [Example(GOOD_REPO)]
 
@@ -655,7 +655,7 @@ class ProcessorClassAttribute(Rule):
         "loading). `\"AutoImageProcessor\"` loads."
     )
     fix_text = "Write `image_processor_class = \"AutoImageProcessor\"` (the repo's auto_map then picks the custom class)."
-    fix_applicability = "safe"
+    fix_applicability = "none"
     invalid = [
         Example(
             {"processor_config.json": '{\n  "auto_map": {"AutoProcessor": "processing_x.XProcessor"}\n}\n',
@@ -696,7 +696,7 @@ class UnusedSuppression(Rule):
         "misspelled) hides nothing today and will hide a real problem tomorrow."
     )
     fix_text = "Remove the comment, or correct the rule code or name in it."
-    fix_applicability = "display-only"
+    fix_applicability = "none"
     invalid = [
         Example({**GOOD_REPO, "modeling_x.py": MODEL_PY.replace("import PreTrainedModel", "import PreTrainedModel  # repolint: ignore[RL6O7]")}, [("modeling_x.py", 1)]),
     ]

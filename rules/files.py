@@ -104,7 +104,7 @@ class NonStandardNumber(Rule):
         '`{"__float__": "NaN"}` objects.'
     )
     fix_text = 'Write a finite number, null, or `{"__float__": "Infinity"}` (what `save_pretrained` writes).'
-    fix_applicability = "display-only"
+    fix_applicability = "none"
     invalid = [Example({"config.json": '{\n  "model_type": "bert",\n  "layer_norm_eps": NaN\n}\n'}, [("config.json", 3)])]
     valid = [Example({"config.json": '{\n  "model_type": "bert",\n  "layer_norm_eps": 1e-12\n}\n'})]
 

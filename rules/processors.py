@@ -5,27 +5,15 @@ from __future__ import annotations
 from repolint.jsonmap import pointer
 from repolint.knowledge import did_you_mean
 from repolint.registry import Example, Finding, Rule, register
+from repolint.rules.auto_map import auto_map_entries
 
 # files that hold a vocabulary for some slow tokenizer, when tokenizer.json is absent
 VOCAB_HINTS = ("vocab.txt", "vocab.json", "merges.txt", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model", "vocab.model", "tiktoken.model")
 
 
 def _auto_map_has(ctx, auto_class: str, *files: str) -> bool:
-    for name in files:
-        data = ctx.obj(name)
-        if data is None:
-            continue
-        am = data.get("auto_map")
-        if isinstance(am, dict) and auto_class in am:
-            return True
-        if auto_class == "AutoTokenizer" and name == "tokenizer_config.json" and isinstance(am, list):
-            return True
-        if name == "processor_config.json":
-            for sub in ("image_processor", "feature_extractor", "video_processor"):
-                nested = data.get(sub)
-                if isinstance(nested, dict) and isinstance(nested.get("auto_map"), dict) and auto_class in nested["auto_map"]:
-                    return True
-    return False
+    """Whether an auto_map in one of ``files`` (nested processor ones included) has the key."""
+    return any(ref.auto_class == auto_class and ref.file in files for ref in auto_map_entries(ctx))
 
 
 def _known(name: str, classes: frozenset[str]) -> bool:
