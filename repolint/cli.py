@@ -6,9 +6,9 @@ Exit codes: 0 no finding at or above --fail-on (default error); 1 such findings 
 
 from __future__ import annotations
 
-import copy
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -43,12 +43,11 @@ def cli() -> None:
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), default=None, help="Use this repolint.toml / pyproject.toml instead of the one in each repo.")
 @click.option("--color/--no-color", default=None, help="Force colour on or off. Default: on a terminal, unless NO_COLOR is set.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the module-facts cache (REPOLINT_CACHE_DIR, else ~/.cache/repolint).")
-def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color, no_cache):
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Lint this many repos in parallel (processes).")
+def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color, no_cache, jobs):
     """Lint one or more model repo folders."""
-    from repolint.config import ConfigError, discover, load_file
-    from repolint.engine import run
-    from repolint.knowledge import DEFAULT_TARGET, Knowledge, UnknownTarget
-    from repolint.repo import MAX_FILE_SIZE, Repo
+    from repolint.config import ConfigError, load_file
+    from repolint.knowledge import UnknownTarget
 
     roots = []
     for p in paths:
@@ -61,21 +60,11 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
         if p not in [r[0] for r in roots]:
             roots.append((p, path))
 
-    results = []
+    options = LintOptions(tuple(select), tuple(extend_select), tuple(ignore), tuple(targets), config_file, no_cache)
     try:
-        shared = load_file(Path(config_file)) if config_file else None
-        for label, path in roots:
-            settings = copy.deepcopy(shared) if shared is not None else discover(path)
-            if select:
-                settings.select = list(select)
-            settings.extend_select = [*settings.extend_select, *extend_select]
-            settings.ignore = [*settings.ignore, *ignore]
-            settings.resolve()
-            target_specs = list(targets) or settings.targets or [DEFAULT_TARGET]
-            knowledge = [Knowledge.for_target(t) for t in dict.fromkeys(target_specs)]
-            repo = Repo(path, label=label, max_file_size=settings.max_file_size or MAX_FILE_SIZE)
-            repo.use_cache = not no_cache
-            results.append(run(repo, settings, knowledge))
+        if options.config_file:
+            load_file(Path(options.config_file))  # a broken --config is a usage error before any work
+        results = _lint_all(roots, options, jobs)
     except (ConfigError, UnknownTarget) as exc:
         _fail(str(exc))
 
@@ -100,6 +89,76 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
     threshold = rank[fail_on]
     failing = any(rank[d.severity.value] >= threshold for r in results for d in r.diagnostics)
     sys.exit(0 if exit_zero or not failing else 1)
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    select: tuple[str, ...]
+    extend_select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    targets: tuple[str, ...]
+    config_file: str | None
+    no_cache: bool
+
+
+def lint_one(label: str, path: Path, options: LintOptions):
+    """Settings for one repo (its own config unless --config), then the engine."""
+    from repolint.config import discover, load_file
+    from repolint.engine import run
+    from repolint.knowledge import DEFAULT_TARGET, Knowledge
+    from repolint.repo import MAX_FILE_SIZE, Repo
+
+    settings = load_file(Path(options.config_file)) if options.config_file else discover(path)
+    if options.select:
+        settings.select = list(options.select)
+    settings.extend_select = [*settings.extend_select, *options.extend_select]
+    settings.ignore = [*settings.ignore, *options.ignore]
+    settings.resolve()
+    target_specs = list(options.targets) or settings.targets or [DEFAULT_TARGET]
+    knowledge = [Knowledge.for_target(t) for t in dict.fromkeys(target_specs)]
+    repo = Repo(path, label=label, max_file_size=settings.max_file_size or MAX_FILE_SIZE)
+    repo.use_cache = not options.no_cache
+    return run(repo, settings, knowledge)
+
+
+def _lint_in_worker(label: str, path: Path, options: LintOptions):
+    result = lint_one(label, path, options)
+    return result.diagnostics, result.linted  # the Repo's caches stay in the worker
+
+
+def _lint_all(roots, options: LintOptions, jobs: int) -> list:
+    """Lint every root, in order; with --jobs > 1 in worker processes. A progress bar goes to
+    stderr when it is a terminal and there are more than three repos."""
+    show = len(roots) > 3 and sys.stderr.isatty()
+    if jobs == 1 or len(roots) == 1:
+        out = []
+        with click.progressbar(roots, label="linting", file=sys.stderr) if show else _plain(roots) as items:
+            for label, path in items:
+                out.append(lint_one(label, path, options))
+        return out
+    from concurrent.futures import ProcessPoolExecutor
+
+    from repolint.engine import Result
+    from repolint.repo import Repo
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(roots))) as pool:
+        futures = [pool.submit(_lint_in_worker, label, path, options) for label, path in roots]
+        with click.progressbar(futures, label="linting", file=sys.stderr) if show else _plain(futures) as items:
+            done = [f.result() for f in items]
+    return [Result(Repo(path, label=label), diags, linted) for (label, path), (diags, linted) in zip(roots, done)]
+
+
+class _plain:
+    """A stand-in for click.progressbar's context manager when no bar is shown."""
+
+    def __init__(self, items):
+        self.items = items
+
+    def __enter__(self):
+        return self.items
+
+    def __exit__(self, *exc):
+        return False
 
 
 @cli.command("rules")

@@ -168,3 +168,21 @@ def test_rules_and_rule_docs(tmp_path):
 def test_version(tmp_path):
     r = repolint("--version", cwd=tmp_path)
     assert r.returncode == 0 and "repolint" in r.stdout
+
+
+def test_several_repos_in_parallel_keep_order_and_exit_code(tmp_path):
+    for i in range(4):
+        write_repo(tmp_path / f"r{i}", BROKEN if i == 2 else CLEAN)
+    serial = repolint("check", "r0", "r1", "r2", "r3", "--format", "concise", cwd=tmp_path)
+    parallel = repolint("check", "r0", "r1", "r2", "r3", "--format", "concise", "--jobs", "3", cwd=tmp_path)
+    assert serial.returncode == parallel.returncode == 1
+    assert serial.stdout == parallel.stdout
+    assert "All checks passed for r0." in serial.stdout and "in r2." in serial.stdout
+
+
+def test_file_arguments_lint_their_folder_once(tmp_path):
+    write_repo(tmp_path / "m", BROKEN)
+    r = repolint("check", "m/config.json", "m/config.json", "--format", "json", cwd=tmp_path)
+    data = json.loads(r.stdout)
+    assert sorted(d["code"] for d in data) == ["RL201", "RL205"]
+    assert {d["repo"] for d in data} == {"m"}
