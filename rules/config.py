@@ -52,6 +52,7 @@ class UnknownModelType(Rule):
     invalid = [
         Example({"config.json": '{\n  "model_type": "lama",\n  "hidden_size": 64\n}\n'}, [("config.json", 2)]),
         Example({"config.json": '{\n  "model_type": "afmoe"\n}\n'}, [("config.json", 2)], targets=("4.57",)),
+        Example({"config.json": '{\n  "model_type": "x-net",\n  "auto_map": {"AutoModel": "modeling_x.XModel"}\n}\n', "modeling_x.py": ""}, [("config.json", 3)]),
     ]
     valid = [
         Example({"config.json": '{\n  "model_type": "llama"\n}\n'}),
@@ -78,8 +79,18 @@ class UnknownModelType(Rule):
                 "Use a model_type transformers knows, or ship a configuration_*.py and set "
                 'auto_map["AutoConfig"] to it.'
             )
-            if isinstance(data.get("auto_map"), dict):
-                help_text = 'auto_map has entries but no "AutoConfig": ' + help_text
+            if isinstance(data.get("auto_map"), dict) and data["auto_map"]:
+                # the repo ships custom code but no config class entry: that is the likelier defect
+                yield Finding(
+                    "config.json",
+                    f"auto_map has no \"AutoConfig\" entry, and model_type {mt!r} is not a model type of "
+                    f"transformers {k.label}: AutoConfig fails",
+                    pointer="/auto_map",
+                    at_key=True,
+                    help='Add "AutoConfig": "configuration_<name>.<ConfigClass>" to auto_map '
+                    "(register_for_auto_class() on the config class, then save_pretrained, writes it).",
+                )
+                return
         yield Finding("config.json", msg, pointer="/model_type", help=help_text)
 
 

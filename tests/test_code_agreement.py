@@ -23,7 +23,6 @@ MANIFEST = json.loads((FIXTURES / "custom_broken" / "MANIFEST.json").read_text()
 # defects repolint does not detect yet (kept visible: strict xfail flips when they are fixed)
 KNOWN_GAPS = {
     "transformers_symbol_missing": "names imported from transformers submodules are not in the snapshot",
-    "automap_no_autoconfig": "reported (RL201) at model_type, not at auto_map",
 }
 
 
