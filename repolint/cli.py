@@ -44,13 +44,27 @@ def cli() -> None:
 @click.option("--color/--no-color", default=None, help="Force colour on or off. Default: on a terminal, unless NO_COLOR is set.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the module-facts cache (REPOLINT_CACHE_DIR, else ~/.cache/repolint).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Lint this many repos in parallel (processes).")
-def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color, no_cache, jobs):
-    """Lint one or more model repo folders."""
+@click.option("--repo-type", type=click.Choice(["model"]), default="model", show_default=True, help="Hub repo type of hf:// specs.")
+def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color, no_cache, jobs, repo_type):
+    """Lint one or more model repos: local folders, or Hub repos as hf://owner/name[@revision]."""
     from repolint.config import ConfigError, load_file
     from repolint.knowledge import UnknownTarget
 
+    from repolint.sources import is_hub_spec
+
     roots = []
+    fetched = []  # hf:// folder views: kept alive until the report is written; removed at exit
     for p in paths:
+        if is_hub_spec(p):
+            from repolint.sources import SourceError, fetch_hub_repo
+
+            try:
+                view = fetch_hub_repo(p, repo_type=repo_type)
+            except SourceError as exc:
+                _fail(str(exc))
+            fetched.append(view)
+            roots.append((view.label, view.path))
+            continue
         path = Path(p)
         if not path.exists():
             _fail(f"{p}: no such file or directory")

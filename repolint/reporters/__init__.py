@@ -88,7 +88,9 @@ def display_path(result, file: str) -> str:
 
 def cwd_relative(result, file: str, cwd: str | None = None) -> str | None:
     """The file as a '/'-separated path relative to the working directory, or None when
-    the repo does not lie under it."""
+    the repo does not lie under it, or when it is a temporary view of a Hub repo (hf://)."""
+    if str(result.repo.label).startswith("hf://"):
+        return None
     cwd = cwd or os.getcwd()
     root = os.fspath(result.repo.root)
     for norm in (os.path.abspath, os.path.realpath):
