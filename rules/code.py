@@ -426,6 +426,7 @@ class RegistrationMismatch(Rule):
             parsed = parse_ref(ref.value)
             if parsed is not None:
                 mapped.setdefault(parsed[2], set()).add(ref.auto_class)
+        registered: dict[str, set[tuple[str, str]]] = {}  # module -> {(class, auto class)}
         for rel in ctx.repo.top_level():
             if not rel.endswith(".py"):
                 continue
@@ -443,6 +444,7 @@ class RegistrationMismatch(Rule):
                     auto = self.DEFAULTS.get(class_kind(ctx, cref)) if cref else None
                     if auto is None:
                         continue
+                registered.setdefault(module, set()).add((target, auto))
                 if auto not in ctx.knowledge.auto_classes:
                     yield py_finding(rel, f"register_for_auto_class({auto!r}): transformers {ctx.knowledge.label} has no such Auto class (ValueError when run)", reg, severity="error")
                 elif auto not in mapped.get(target, set()):
@@ -457,6 +459,15 @@ class RegistrationMismatch(Rule):
                         reg,
                         severity=None if fallback else "error",
                     )
+        # the other way: in a module that registers its classes, an auto_map entry nobody registers
+        for ref, module, cls in local_refs(ctx):
+            if module in registered and (cls, ref.auto_class) not in registered[module]:
+                yield Finding(
+                    ref.file,
+                    f"auto_map[{ref.auto_class!r}] maps to {cls}, but {module}.py registers no class for "
+                    f"{ref.auto_class}; save_pretrained would not write this entry",
+                    pointer=ref.ptr,
+                )
 
 
 def _head(name: str) -> str | None:

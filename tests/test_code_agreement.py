@@ -39,6 +39,37 @@ ENVIRONMENT = {
 }
 
 
+# the rule that reports each variant at its defect's line (None: nothing to report there)
+EXPECTED_CODE = {
+    "absolute_sibling_import": "RL607", "absolute_sibling_import_plain": "RL607",
+    "automap_class_missing": "RL602", "automap_class_reexported": None, "automap_config_class_missing": "RL602",
+    "automap_dotted_module": "RL301", "automap_entry_not_registered": "RL605", "automap_module_missing": "RL304",
+    "automap_module_misspelled": "RL304", "automap_no_autoconfig": "RL201", "automap_py_suffix": "RL301",
+    "builtin_model_type_with_automap": "RL306", "config_model_type_inherited": "RL603",
+    "config_model_type_mismatch": "RL603", "cross_repo_reference": "RL305", "cross_repo_reference_config": "RL305",
+    "image_processor_class_missing": "RL602", "image_processor_module_missing": "RL304",
+    "model_config_class_mismatch": "RL604", "model_config_class_same_name_other_module": "RL604",
+    "model_config_class_via_annotation": None, "model_no_config_class": "RL604",
+    "processor_attribute_mismatch": "RL611", "processor_class_missing": "RL602",
+    "processor_legacy_attributes_auto": None, "processor_legacy_attributes_mismatch": "RL611",
+    "processor_legacy_attributes_repo_class": "RL611", "processor_tokenizer_class_mismatch": None,
+    "register_missing_from_automap": "RL605", "relative_import_from_dot": "RL608",
+    "relative_import_in_docstring": "RL608", "relative_import_in_try": "RL608", "relative_import_missing_file": "RL608",
+    "relative_import_parent_level": "RL608", "relative_import_subpackage": "RL608",
+    "relative_import_transitive_missing": "RL608", "seqcls_under_causallm": "RL606", "syntax_error_in_modeling": "RL601",
+    "third_party_import_flash_attn_guard": None, "third_party_import_guarded": None,
+    "third_party_import_in_function": "RL609", "third_party_import_missing": "RL609",
+    "third_party_import_type_checking": "RL609", "tokenizer_automap_not_list": "RL302",
+    "tokenizer_automap_only_in_config_json": "RL307", "tokenizer_automap_points_elsewhere": "RL304",
+    "tokenizer_class_missing": "RL602", "tokenizer_under_automodel": "RL606", "top_level_side_effect": None,
+    "transformers_symbol_missing": "RL6xx (not implemented)",
+}
+
+
+def test_every_variant_has_an_expected_code():
+    assert set(EXPECTED_CODE) == set(MANIFEST)
+
+
 def _fails(entry) -> bool:
     return any(not o["ok"] for o in entry["loads"].values() if o.get("trust_remote_code"))
 
@@ -61,6 +92,11 @@ def test_variant_verdict(variant, request):
     at = {(d.location.file, d.location.line): d for d in diags}
     errors = [d for d in diags if d.severity.value == "error"]
     expected = [(entry["edited_file"], line) for line in _lines(entry["edited_line"])]
+    codes_at_defect = {d.code for d in diags if (d.location.file, d.location.line) in expected}
+    if EXPECTED_CODE[variant] is None:
+        assert not codes_at_defect, codes_at_defect
+    else:
+        assert EXPECTED_CODE[variant] in codes_at_defect, [f"{d.code} {d.location.file}:{d.location.line}" for d in diags]
     if variant in ENVIRONMENT:
         assert any(loc in at for loc in expected), [f"{d.code} {d.location.file}:{d.location.line}" for d in diags]
     elif _fails(entry) or variant in SILENT_WRONG_CLASS:
