@@ -414,7 +414,10 @@ class RegistrationMismatch(Rule):
         "ValueError when the code runs (error)."
     )
     fix_text = "Re-run save_pretrained after registering, or add the entry to auto_map by hand."
-    invalid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY + "\n\nXModel.register_for_auto_class(\"AutoModelForCausalLM\")\n"}, [("modeling_x.py", 10)])]
+    invalid = [
+        Example({**GOOD_REPO, "modeling_x.py": MODEL_PY + "\n\nXModel.register_for_auto_class(\"AutoModelForCausalLM\")\n"},
+                [("modeling_x.py", 10), ("config.json", 5)]),
+    ]
     valid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY + "\n\nXModel.register_for_auto_class(\"AutoModel\")\n"})]
 
     DEFAULTS = {"config": "AutoConfig", "model": "AutoModel", "tokenizer": "AutoTokenizer", "image_processor": "AutoImageProcessor",
