@@ -49,7 +49,6 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
     """Lint one or more model repos: local folders, or Hub repos as hf://owner/name[@revision]."""
     from repolint.config import ConfigError, load_file
     from repolint.knowledge import UnknownTarget
-
     from repolint.sources import is_hub_spec
 
     roots = []
@@ -99,9 +98,8 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
     elif text:
         click.echo(text.rstrip("\n"))
 
-    rank = {"error": 3, "warning": 2, "info": 1}
-    threshold = rank[fail_on]
-    failing = any(rank[d.severity.value] >= threshold for r in results for d in r.diagnostics)
+    threshold = {"error": 3, "warning": 2, "info": 1}[fail_on]  # Severity.rank, without importing pydantic
+    failing = any(d.severity.rank >= threshold for r in results for d in r.diagnostics)
     sys.exit(0 if exit_zero or not failing else 1)
 
 

@@ -51,10 +51,11 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
         for ctx in contexts:
             for f in rule.check(ctx):
                 key = (rule_cls.code, f.file, f.pointer, f.line, f.column, f.message)
+                label = [ctx.knowledge.label] if ctx.knowledge else []
                 if key in merged:
-                    merged[key][2].append(ctx.knowledge.label)
+                    merged[key][2].extend(label)  # the same finding for another target
                 else:
-                    merged[key] = (rule_cls, f, [ctx.knowledge.label] if ctx.knowledge else [])
+                    merged[key] = (rule_cls, f, label)
 
     used: set[tuple[str, int, str]] = set()
     kept = []
@@ -65,7 +66,7 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
         else:
             kept.append((rule_cls, finding, list(dict.fromkeys(labels))))
     for rule_cls in rules:
-        if getattr(rule_cls, "after_suppressions", False):
+        if rule_cls.after_suppressions:
             found = rule_cls().check_suppressions(Context(repo), used, settings.enabled)
             kept.extend((rule_cls, f, []) for f in found)
 

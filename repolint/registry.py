@@ -60,6 +60,8 @@ class Rule:
     fix_text: ClassVar[str]
     fix_applicability: ClassVar[str] = "none"
     uses_knowledge: ClassVar[bool] = False  # run once per target transformers version
+    # runs after `# repolint: ignore[...]` comments are applied, via check_suppressions()
+    after_suppressions: ClassVar[bool] = False
     invalid: ClassVar[list[Example]]
     valid: ClassVar[list[Example]]
 
