@@ -82,7 +82,7 @@ class Knowledge:
         types = self.data["model_types"]
         if self._cutoff is None:
             return types
-        return {k: v for k, v in types.items() if _vkey(v.get("since", "0"))[: len(self._cutoff)] <= self._cutoff}
+        return {k: v for k, v in types.items() if _vkey(v.get("since") or "0")[: len(self._cutoff)] <= self._cutoff}
 
     def since(self, model_type: str) -> str | None:
         entry = self.data["model_types"].get(model_type)
