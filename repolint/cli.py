@@ -49,12 +49,11 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
     """Lint one or more model repos: local folders, or Hub repos as hf://owner/name[@revision]."""
     from repolint.config import ConfigError, load_file
     from repolint.knowledge import UnknownTarget
-    from repolint.sources import is_hub_spec
 
     roots = []
     fetched = []  # hf:// folder views: kept alive until the report is written; removed at exit
     for p in paths:
-        if is_hub_spec(p):
+        if p.startswith("hf://"):  # repolint.sources.is_hub_spec, without importing it for local paths
             from repolint.sources import SourceError, fetch_hub_repo
 
             try:

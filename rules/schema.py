@@ -9,11 +9,11 @@ path wins. jsonschema is imported only when a metadata file is present.
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
-from importlib import resources
 
 from repolint.jsonmap import pointer
-from repolint.knowledge import field_schema
+from repolint.knowledge import field_schema, schemas_dir
 from repolint.minischema import Unsupported, is_valid, pointer_get
 from repolint.registry import Example, Finding, Rule, register
 
@@ -27,7 +27,7 @@ SCHEMA_FILES = {
 
 
 def load_schema(name: str) -> dict:
-    with resources.files("repolint.schemas").joinpath(name).open("rb") as fh:
+    with open(os.path.join(schemas_dir(), name), "rb") as fh:
         return json.load(fh)
 
 
