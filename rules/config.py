@@ -52,7 +52,7 @@ class UnknownModelType(Rule):
     invalid = [
         Example({"config.json": '{\n  "model_type": "lama",\n  "hidden_size": 64\n}\n'}, [("config.json", 2)]),
         Example({"config.json": '{\n  "model_type": "afmoe"\n}\n'}, [("config.json", 2)], targets=("4.57",)),
-        Example({"config.json": '{\n  "model_type": "x-net",\n  "auto_map": {"AutoModel": "modeling_x.XModel"}\n}\n', "modeling_x.py": ""}, [("config.json", 3)]),
+        Example({"config.json": '{\n  "model_type": "acme-net",\n  "auto_map": {"AutoModel": "modeling_x.XModel"}\n}\n', "modeling_x.py": ""}, [("config.json", 3)]),
     ]
     valid = [
         Example({"config.json": '{\n  "model_type": "llama"\n}\n'}),
@@ -79,8 +79,9 @@ class UnknownModelType(Rule):
                 "Use a model_type transformers knows, or ship a configuration_*.py and set "
                 'auto_map["AutoConfig"] to it.'
             )
-            if isinstance(data.get("auto_map"), dict) and data["auto_map"]:
-                # the repo ships custom code but no config class entry: that is the likelier defect
+            if isinstance(data.get("auto_map"), dict) and data["auto_map"] and not suggestion:
+                # custom code but no config class entry, and no near-miss of a known model type:
+                # the missing auto_map entry is the likelier defect
                 yield Finding(
                     "config.json",
                     f"auto_map has no \"AutoConfig\" entry, and model_type {mt!r} is not a model type of "
