@@ -203,6 +203,27 @@ def module_closure(ctx, start: str) -> tuple[list[str], list[tuple[str, str, int
     return order, missing
 
 
+def loaded_modules(ctx) -> list[str]:
+    """Every repo module transformers would load for this repo's auto_map entries (each
+    entry's module and its relative imports, transitively), each once, in order. Only these
+    are parsed: other Python files (conversion scripts, ...) are never run by transformers."""
+    seen: dict[str, None] = {}
+    for _ref, module, _cls in local_refs(ctx):
+        for mod in module_closure(ctx, module)[0]:
+            seen.setdefault(mod)
+    return list(seen)
+
+
+def absolute_imports(ctx, mod: str):
+    """(import fact, top-level package) of the absolute imports check_imports will demand."""
+    f = facts(ctx, mod)
+    for imp in f["imports"] if f else ():
+        if not imp["level"] and not imp.get("guarded"):
+            top = (imp["module"] or "").split(".")[0]
+            if top:
+                yield imp, top
+
+
 # -- rules -----------------------------------------------------------------------------------
 CONFIG_PY = "from transformers import PretrainedConfig\n\n\nclass XConfig(PretrainedConfig):\n    model_type = \"x-net\"\n"
 MODEL_PY = (
@@ -224,23 +245,17 @@ class PythonSyntaxError(Rule):
     valid = [Example(GOOD_REPO)]
 
     def check(self, ctx):
-        seen = set()
-        for _ref, module, _cls in local_refs(ctx):
-            order, _ = module_closure(ctx, module)
-            for mod in order:
-                rel = f"{mod}.py"
-                if rel in seen:
-                    continue
-                seen.add(rel)
-                f = ctx.repo.python(rel)
-                if not f:
-                    continue
-                if "problem" in f:
-                    p = f["problem"]
-                    yield Finding(rel, p.message, line=p.line, column=p.column, help=p.help)
-                elif f.get("syntax_error"):
-                    e = f["syntax_error"]
-                    yield Finding(rel, f"syntax error: {e['message']}", line=e["line"], column=e["column"])
+        for mod in loaded_modules(ctx):
+            rel = f"{mod}.py"
+            f = ctx.repo.python(rel)
+            if not f:
+                continue
+            if "problem" in f:
+                p = f["problem"]
+                yield Finding(rel, p.message, line=p.line, column=p.column, help=p.help)
+            elif f.get("syntax_error"):
+                e = f["syntax_error"]
+                yield Finding(rel, f"syntax error: {e['message']}", line=e["line"], column=e["column"])
 
 
 @register
@@ -430,10 +445,8 @@ class RegistrationMismatch(Rule):
             if parsed is not None:
                 mapped.setdefault(parsed[2], set()).add(ref.auto_class)
         registered: dict[str, set[tuple[str, str]]] = {}  # module -> {(class, auto class)}
-        for rel in ctx.repo.top_level():
-            if not rel.endswith(".py"):
-                continue
-            module = rel[:-3]
+        for module in loaded_modules(ctx):
+            rel = f"{module}.py"
             f = facts(ctx, module)
             if f is None:
                 continue
@@ -537,26 +550,15 @@ class AbsoluteSiblingImport(Rule):
 
     def check(self, ctx):
         files = set(ctx.repo.top_level())
-        seen = set()
-        for _ref, module, _cls in local_refs(ctx):
-            for mod in module_closure(ctx, module)[0]:
-                if mod in seen:
-                    continue
-                seen.add(mod)
-                f = facts(ctx, mod)
-                if f is None:
-                    continue
-                for imp in f["imports"]:
-                    if imp["level"] or imp.get("guarded"):
-                        continue
-                    top = (imp["module"] or "").split(".")[0]
-                    if f"{top}.py" in files:
-                        yield py_finding(
-                            f"{mod}.py",
-                            f"{top} is a module of this repo imported absolutely; transformers treats it as a missing package",
-                            imp,
-                            help=f"Write `from .{top} import ...`.",
-                        )
+        for mod in loaded_modules(ctx):
+            for imp, top in absolute_imports(ctx, mod):
+                if f"{top}.py" in files:
+                    yield py_finding(
+                        f"{mod}.py",
+                        f"{top} is a module of this repo imported absolutely; transformers treats it as a missing package",
+                        imp,
+                        help=f"Write `from .{top} import ...`.",
+                    )
 
 
 @register
@@ -630,22 +632,13 @@ class ThirdPartyImports(Rule):
 
     def check(self, ctx):
         files = set(ctx.repo.top_level())
-        seen = set()
-        for _ref, module, _cls in local_refs(ctx):
-            for mod in module_closure(ctx, module)[0]:
-                f = facts(ctx, mod)
-                if f is None:
+        for mod in loaded_modules(ctx):
+            seen = set()
+            for imp, top in absolute_imports(ctx, mod):
+                if top in seen or top in STDLIB or top in ALWAYS_PRESENT or f"{top}.py" in files:
                     continue
-                for imp in f["imports"]:
-                    if imp["level"] or imp.get("guarded"):
-                        continue
-                    top = (imp["module"] or "").split(".")[0]
-                    if not top or top in STDLIB or top in ALWAYS_PRESENT or f"{top}.py" in files:
-                        continue
-                    if (mod, top) in seen:
-                        continue
-                    seen.add((mod, top))
-                    yield py_finding(f"{mod}.py", f"transformers will require the package {top!r} to load this code", imp)
+                seen.add(top)
+                yield py_finding(f"{mod}.py", f"transformers will require the package {top!r} to load this code", imp)
 
 
 PROCESSOR_PY = (
@@ -723,8 +716,7 @@ class UnusedSuppression(Rule):
         """Report suppressions that matched nothing: for a rule that ran, or naming no rule at all."""
         from repolint.registry import find_rule
 
-        for _ref, module, _cls in local_refs(ctx):
-            module_closure(ctx, module)  # parse the modules transformers would load
+        loaded_modules(ctx)  # parse the modules transformers would load
         for rel, facts in sorted(ctx.repo.parsed_python().items()):
             for line, tokens in facts.get("suppressions", {}).items():
                 for token in tokens:
