@@ -71,13 +71,19 @@ def _validator(schema_name: str):
 
 
 def _annotation(root: dict, schema_path, key: str):
-    """The innermost ``key`` annotation on the schema path of an error."""
+    """The innermost ``key`` annotation on the schema path of an error. jsonschema's path
+    steps over a "$ref" into the referenced schema, so a step that the current node lacks
+    is looked up through its $ref."""
     found = None
-    node = root
+    node, doc = root, root
     if isinstance(node, dict) and key in node:
         found = node[key]
     for part in schema_path:
         try:
+            while isinstance(node, dict) and part not in node and isinstance(node.get("$ref"), str):
+                node, doc = _resolve(node["$ref"], doc)
+                if key in node:
+                    found = node[key]
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
