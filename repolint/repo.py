@@ -17,7 +17,6 @@ from repolint.jsonmap import SourceMap, Span, build_source_map, offset_to_positi
 
 MAX_FILE_SIZE = 20 * 1024 * 1024
 LFS_PREFIX = b"version https://git-lfs.github.com/spec/"
-SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".ipynb_checkpoints", ".venv", "node_modules"}
 
 # the JSON files transformers reads at load time, in the order their rules care about
 CONFIG_FILES = (
@@ -95,29 +94,24 @@ class Repo:
         self.label = label if label is not None else str(root)
         self.max_file_size = max_file_size
         self._real_root = os.path.realpath(self.root)
-        self._files: list[str] | None = None
+        self._top: list[str] | None = None
         self._json: dict[str, JsonDoc | None] = {}
         self._text: dict[str, tuple[str | None, Problem | None]] = {}
         self._py: dict[str, dict | None] = {}
         self.use_cache = True
 
     # -- listing ------------------------------------------------------------
-    def files(self) -> list[str]:
-        """Every file below the root, '/'-separated and sorted; directories are not followed
-        through symlinks, and VCS / cache folders are skipped."""
-        if self._files is None:
-            found: list[str] = []
-            for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
-                dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-                rel_dir = os.path.relpath(dirpath, self.root)
-                for name in filenames:
-                    rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
-                    found.append(rel)
-            self._files = sorted(found)
-        return self._files
-
     def top_level(self) -> list[str]:
-        return [f for f in self.files() if "/" not in f]
+        """The names of the files at the repo root, sorted (symlinks included, folders not).
+        transformers reads only root-level files, so the tree below is never walked: a model
+        folder inside a large checkout costs one directory listing."""
+        if self._top is None:
+            try:
+                with os.scandir(self.root) as entries:
+                    self._top = sorted(e.name for e in entries if not _is_dir(e))
+            except OSError:
+                self._top = []
+        return self._top
 
     def exists(self, rel: str) -> bool:
         return os.path.lexists(self.root / rel)
@@ -261,6 +255,13 @@ class Repo:
                 f"the top level of {rel} is {kind}; transformers expects a JSON object",
             )
         return doc
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows symlinks, as os.walk classifies them
+    except OSError:
+        return False
 
 
 def _syntax_problem(text: str, exc: json.JSONDecodeError) -> Problem:

@@ -80,3 +80,14 @@ def test_check_never_writes_into_the_repo(tmp_path):
     for fmt in ("full", "json", "sarif", "github", "concise"):
         repolint("check", "m", "--format", fmt, cwd=tmp_path)
     assert _snapshot(root) == before
+
+
+def test_only_the_root_folder_is_read(tmp_path):
+    # transformers reads root-level files only; folders below are never walked
+    root = write_repo(tmp_path / "repo", {
+        "config.json": '{"model_type": "bert"}',
+        "old/config.json": '{"model_type": "bert",}',
+        "deep/" + "/".join(["d"] * 50) + "/x.json": "{",
+    })
+    os.symlink(".", root / "loop")
+    assert lint(root) == []
