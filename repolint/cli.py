@@ -45,7 +45,8 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the module-facts cache (REPOLINT_CACHE_DIR, else ~/.cache/repolint).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Lint this many repos in parallel (processes).")
 @click.option("--repo-type", type=click.Choice(["model"]), default="model", show_default=True, help="Hub repo type of hf:// specs.")
-def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color, no_cache, jobs, repo_type):
+@click.option("--fix", is_flag=True, help="Apply the safe fixes in place (the only option that writes into a repo; never to hf:// repos), then report what remains.")
+def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color, no_cache, jobs, repo_type, fix):
     """Lint one or more model repos: local folders, or Hub repos as hf://owner/name[@revision]."""
     from repolint.config import ConfigError, load_file
     from repolint.knowledge import UnknownTarget
@@ -77,6 +78,16 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
         if options.config_file:
             load_file(Path(options.config_file))  # a broken --config is a usage error before any work
         results = _lint_all(roots, options, jobs)
+        if fix:
+            from repolint.fixes import apply_safe_fixes
+
+            try:
+                fixed = apply_safe_fixes(results)
+            except OSError as exc:
+                _fail(f"cannot apply fixes: {exc}")
+            if fixed:
+                click.echo(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", err=True)
+                results = _lint_all(roots, options, jobs)
     except (ConfigError, UnknownTarget) as exc:
         _fail(str(exc))
 

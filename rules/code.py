@@ -13,6 +13,7 @@ The semantics are transformers' own (dynamic_module_utils.py, auto_factory.py):
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 
@@ -544,7 +545,7 @@ class AbsoluteSiblingImport(Rule):
         "folder was the working directory."
     )
     fix_text = "Use a relative import: `from .configuration_x import XConfig`."
-    fix_applicability = "none"
+    fix_applicability = "safe"
     invalid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY.replace("from .configuration_x", "from configuration_x")}, [("modeling_x.py", 3)])]
     valid = [Example(GOOD_REPO)]
 
@@ -558,7 +559,31 @@ class AbsoluteSiblingImport(Rule):
                         f"{top} is a module of this repo imported absolutely; transformers treats it as a missing package",
                         imp,
                         help=f"Write `from .{top} import ...`.",
+                        fix=_relative_import_fix(ctx, f"{mod}.py", imp),
                     )
+
+
+_FROM = re.compile(r"from\s+")
+
+
+def _relative_import_fix(ctx, rel: str, imp: dict) -> dict | None:
+    """`from x import y` -> `from .x import y`: insert one dot before the module name. (A plain
+    `import x` has no relative form transformers accepts, so it gets no fix.)"""
+    if imp["kind"] != "from" or "line" not in imp:
+        return None
+    text, _ = ctx.repo.read_text(rel)
+    lines = (text or "").splitlines()
+    if imp["line"] > len(lines):
+        return None
+    m = _FROM.match(lines[imp["line"] - 1], imp["column"] - 1)
+    if m is None:
+        return None
+    col = m.end() + 1
+    return {
+        "description": f"import {imp['module']} relatively",
+        "applicability": "safe",
+        "edits": [{"file": rel, "line": imp["line"], "column": col, "end_line": imp["line"], "end_column": col, "content": "."}],
+    }
 
 
 @register

@@ -186,3 +186,38 @@ def test_file_arguments_lint_their_folder_once(tmp_path):
     data = json.loads(r.stdout)
     assert sorted(d["code"] for d in data) == ["RL201", "RL205"]
     assert {d["repo"] for d in data} == {"m"}
+
+
+CUSTOM = {
+    "config.json": '{\n  "model_type": "acme-net",\n  "auto_map": {\n    "AutoConfig": "configuration_x.XConfig",\n    "AutoModel": "modeling_x.XModel"\n  }\n}\n',
+    "configuration_x.py": 'from transformers import PretrainedConfig\n\n\nclass XConfig(PretrainedConfig):\n    model_type = "acme-net"\n',
+    "modeling_x.py": (
+        "from transformers import PreTrainedModel\n\nfrom configuration_x import XConfig\nimport configuration_x\n\n\n"
+        "class XModel(PreTrainedModel):\n    config_class = XConfig\n"
+    ),
+}
+
+
+def test_fix_applies_safe_fixes_only_when_asked(tmp_path):
+    root = write_repo(tmp_path / "m", CUSTOM)
+    before = (root / "modeling_x.py").read_text()
+    r = repolint("check", "m", "--select", "RL607", "--format", "concise", cwd=tmp_path)
+    assert r.returncode == 1 and r.stdout.count("RL607") == 2
+    assert (root / "modeling_x.py").read_text() == before  # no --fix, no write
+    r = repolint("check", "m", "--select", "RL607", "--fix", "--format", "concise", cwd=tmp_path)
+    after = (root / "modeling_x.py").read_text()
+    assert "from .configuration_x import XConfig\n" in after
+    assert "\nimport configuration_x\n" in after  # no relative form transformers accepts: left alone
+    assert "Fixed 1 finding." in r.stderr
+    assert r.returncode == 1 and r.stdout.count("RL607") == 1  # what remains is reported
+
+
+def test_fix_several_edits_in_one_file(tmp_path):
+    files = dict(CUSTOM)
+    files["helpers_x.py"] = "def h():\n    return 1\n"
+    files["modeling_x.py"] = CUSTOM["modeling_x.py"].replace("import configuration_x\n", "from helpers_x import h\n")
+    root = write_repo(tmp_path / "m", files)
+    r = repolint("check", "m", "--fix", cwd=tmp_path)
+    text = (root / "modeling_x.py").read_text()
+    assert "from .configuration_x import XConfig\nfrom .helpers_x import h\n" in text
+    assert "Fixed 2 findings." in r.stderr and r.returncode == 0, r.stdout
