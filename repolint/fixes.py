@@ -5,6 +5,13 @@ from __future__ import annotations
 import os
 
 
+def physical_lines(text: str) -> list[str]:
+    """Lines as Python's parser and json count them (split at \\n only, ends kept):
+    str.splitlines would also split at form feeds and other separators and shift the lines."""
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
 def _offset(lines: list[str], line: int, column: int) -> int:
     return sum(len(x) for x in lines[: line - 1]) + column - 1
 
@@ -25,7 +32,7 @@ def apply_safe_fixes(results) -> int:
             path = os.path.join(result.repo.root, rel)
             with open(path, encoding="utf-8", newline="") as fh:
                 text = fh.read()
-            lines = text.splitlines(keepends=True)
+            lines = physical_lines(text)
             spans = []
             for d in diags:
                 edits = [(_offset(lines, e.line, e.column), _offset(lines, e.end_line, e.end_column), e.content) for e in d.fix.edits]

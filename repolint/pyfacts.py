@@ -23,7 +23,7 @@ from pathlib import Path
 
 from repolint import __version__
 
-FACTS_FORMAT = 2  # bump whenever extract() changes what it records
+FACTS_FORMAT = 3  # bump whenever extract() changes what it records
 # the regexes transformers' dynamic_module_utils.get_relative_imports applies, line by line
 _REL_IMPORT = re.compile(r"^\s*import\s+\.(\S+)\s*$", re.MULTILINE)
 _REL_FROM = re.compile(r"^\s*from\s+\.(\S+)\s+import", re.MULTILINE)
@@ -130,7 +130,7 @@ def _suppressions(text: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if "repolint:" not in text:
         return out
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line in enumerate(text.split("\n"), 1):  # physical lines, as ast counts them
         m = _SUPPRESS.search(line)
         if m:
             out[str(lineno)] = [c.strip() for c in m.group(1).split(",") if c.strip()]

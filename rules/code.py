@@ -571,11 +571,13 @@ def _relative_import_fix(ctx, rel: str, imp: dict) -> dict | None:
     `import x` has no relative form transformers accepts, so it gets no fix.)"""
     if imp["kind"] != "from" or "line" not in imp:
         return None
+    from repolint.fixes import physical_lines
+
     text, _ = ctx.repo.read_text(rel)
-    lines = (text or "").splitlines()
+    lines = physical_lines(text or "")
     if imp["line"] > len(lines):
         return None
-    m = _FROM.match(lines[imp["line"] - 1], imp["column"] - 1)
+    m = _FROM.match(lines[imp["line"] - 1].rstrip("\r\n"), imp["column"] - 1)
     if m is None:
         return None
     col = m.end() + 1

@@ -221,3 +221,11 @@ def test_fix_several_edits_in_one_file(tmp_path):
     text = (root / "modeling_x.py").read_text()
     assert "from .configuration_x import XConfig\nfrom .helpers_x import h\n" in text
     assert "Fixed 2 findings." in r.stderr and r.returncode == 0, r.stdout
+
+
+def test_fix_keeps_positions_past_form_feeds(tmp_path):
+    files = dict(CUSTOM)
+    files["modeling_x.py"] = "# section\x0c break\n" + CUSTOM["modeling_x.py"].replace("import configuration_x\n", "")
+    root = write_repo(tmp_path / "m", files)
+    repolint("check", "m", "--fix", cwd=tmp_path)
+    assert "\nfrom .configuration_x import XConfig\n" in (root / "modeling_x.py").read_text()
