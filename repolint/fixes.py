@@ -27,9 +27,9 @@ def apply_safe_fixes(results) -> int:
         by_file: dict[str, list] = {}
         for d in result.diagnostics:
             if d.fix is not None and d.fix.applicability.value == "safe" and d.fix.edits:
-                by_file.setdefault(d.fix.edits[0].file, []).append(d)
+                by_file.setdefault(d.fix.edits[0].file, []).append(d)  # a fix edits one file
         for rel, diags in by_file.items():
-            path = os.path.join(result.repo.root, rel)
+            path = os.path.realpath(os.path.join(result.repo.root, rel))  # a symlink stays a symlink
             with open(path, encoding="utf-8", newline="") as fh:
                 text = fh.read()
             lines = physical_lines(text)
