@@ -181,11 +181,11 @@ def py_finding(rel: str, message: str, where: dict | None, **kw) -> Finding:
     )
 
 
-def module_closure(ctx, start: str) -> tuple[list[str], list[tuple[str, str, int]]]:
-    """Modules transformers copies for ``start`` (by its regex), and the missing ones as
-    (importing module file, missing module name, line)."""
+def module_closure(ctx, start: str) -> list[str]:
+    """Modules transformers copies for ``start``: it and, by its regex, the relative imports
+    that exist in the repo, transitively (missing ones are RL608's)."""
     files = set(ctx.repo.top_level())
-    seen, order, missing = set(), [], []
+    seen, order = set(), []
     stack = [start]
     while stack:
         mod = stack.pop()
@@ -196,12 +196,8 @@ def module_closure(ctx, start: str) -> tuple[list[str], list[tuple[str, str, int
         f = ctx.repo.python(f"{mod}.py")
         if not f or "problem" in f:
             continue
-        for name, line in f["relative_regex"]:
-            if f"{name}.py" in files:
-                stack.append(name)
-            else:
-                missing.append((f"{mod}.py", name, line))
-    return order, missing
+        stack.extend(name for name, _ in f["relative_regex"] if f"{name}.py" in files)
+    return order
 
 
 def loaded_modules(ctx) -> list[str]:
@@ -210,7 +206,7 @@ def loaded_modules(ctx) -> list[str]:
     are parsed: other Python files (conversion scripts, ...) are never run by transformers."""
     seen: dict[str, None] = {}
     for _ref, module, _cls in local_refs(ctx):
-        for mod in module_closure(ctx, module)[0]:
+        for mod in module_closure(ctx, module):
             seen.setdefault(mod)
     return list(seen)
 
@@ -606,14 +602,16 @@ class RelativeImportMissing(Rule):
 
     def check(self, ctx):
         files = set(ctx.repo.top_level())
-        seen_modules = set()
-        reported = set()
-        for _ref, module, _cls in local_refs(ctx):
-            order, missing = module_closure(ctx, module)
-            for rel, name, line in missing:
-                if (rel, line) in reported:
+        for mod in loaded_modules(ctx):
+            rel = f"{mod}.py"
+            f = ctx.repo.python(rel)
+            if not f or "problem" in f:
+                continue
+            reported = set()
+            for name, line in f["relative_regex"]:
+                if f"{name}.py" in files:
                     continue
-                reported.add((rel, line))
+                reported.add(line)
                 if name.startswith("."):
                     msg = f"relative import from `..{name[1:]}`: transformers looks for {name}.py in the repo root and fails"
                 elif "." in name:
@@ -621,24 +619,17 @@ class RelativeImportMissing(Rule):
                 else:
                     msg = f"`.{name}` is imported but {name}.py is not in the repo; loading fails with FileNotFoundError"
                 yield Finding(rel, msg, line=line, column=1)
-            for mod in order:
-                if mod in seen_modules:
-                    continue
-                seen_modules.add(mod)
-                f = facts(ctx, mod)
-                if f is None:
-                    continue
-                for imp in f["imports"]:
-                    if imp["kind"] == "from" and imp["level"] >= 1 and not imp["module"]:
-                        names = [n for n, _ in imp["names"]]
-                        present = [n for n in names if f"{n}.py" in files]
-                        if present and (f"{mod}.py", imp.get("line")) not in reported:
-                            yield py_finding(
-                                f"{mod}.py",
-                                f"`from . import {', '.join(names)}` is not seen by transformers: {', '.join(p + '.py' for p in present)} is not copied and the import fails",
-                                imp,
-                                help=f"Write `from .{present[0]} import ...` instead.",
-                            )
+            for imp in f["imports"] if not f.get("syntax_error") else ():
+                if imp["kind"] == "from" and imp["level"] >= 1 and not imp["module"]:
+                    names = [n for n, _ in imp["names"]]
+                    present = [n for n in names if f"{n}.py" in files]
+                    if present and imp.get("line") not in reported:
+                        yield py_finding(
+                            rel,
+                            f"`from . import {', '.join(names)}` is not seen by transformers: {', '.join(p + '.py' for p in present)} is not copied and the import fails",
+                            imp,
+                            help=f"Write `from .{present[0]} import ...` instead.",
+                        )
 
 
 @register
