@@ -23,7 +23,7 @@ from pathlib import Path
 
 from repolint import __version__
 
-FACTS_FORMAT = 3  # bump whenever extract() changes what it records
+FACTS_FORMAT = 4  # bump whenever extract() changes what it records
 # the regexes transformers' dynamic_module_utils.get_relative_imports applies, line by line
 _REL_IMPORT = re.compile(r"^\s*import\s+\.(\S+)\s*$", re.MULTILINE)
 _REL_FROM = re.compile(r"^\s*from\s+\.(\S+)\s+import", re.MULTILINE)
@@ -102,7 +102,11 @@ def extract(text: str) -> dict:
     facts["registrations"] = collector.registrations
     facts["imports"] = collector.imports
     facts["names"] = collector.names
-    _add_positions(text, facts)
+    tree = _add_positions(text, facts)
+    if tree is not None:
+        from repolint.pyusage import collect
+
+        facts["usage"] = collect(tree)
     return facts
 
 
@@ -381,13 +385,14 @@ def _assignment(small):
 
 
 # -- positions from ast, matched by name and order ---------------------------------------------
-def _add_positions(text: str, facts: dict) -> None:
+def _add_positions(text: str, facts: dict):
+    """Adds ast positions to the facts; returns the ast tree (None when it does not parse)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except (SyntaxError, ValueError):
-        return
+        return None
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name in facts["classes"]:
             cls = facts["classes"][node.name]
@@ -413,7 +418,9 @@ def _add_positions(text: str, facts: dict) -> None:
             flat.append(n)
     for fact, node in zip(facts["imports"], flat):
         fact.update(line=node.lineno, column=node.col_offset + 1, end_line=node.end_lineno, end_column=node.end_col_offset + 1)
+    return tree
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "register_for_auto_class"]
     calls.sort(key=lambda n: (n.lineno, n.col_offset))
     for fact, node in zip(facts["registrations"], calls):
         fact.update(line=node.lineno, column=node.col_offset + 1, end_line=node.end_lineno, end_column=node.end_col_offset + 1)
+    return tree

@@ -1,0 +1,203 @@
+"""How a repo module *uses* transformers at run time, read from the stdlib ``ast`` tree.
+
+pyfacts records what a module declares (classes, imports, registrations); this module records
+what its code does when it runs, for the version-compatibility and remote-code rules:
+
+* ``config_reads``: ``config.<attr>`` / ``self.config.<attr>`` loads and two-argument
+  ``getattr(config, "<attr>")`` calls, with the enclosing class and function, and whether the
+  same function also probes the attribute (``hasattr(config, "x")`` or ``getattr`` with a
+  default), which makes a missing attribute harmless;
+* ``config_writes``: attributes the code assigns on a config object (``config.x = ...``);
+* ``classes``: per top-level class, what it provides as attributes (class-level assignments,
+  annotations and methods, ``self.x = ...`` in its methods, keywords it passes to
+  ``super().__init__``), whether its ``__init__`` calls ``self.post_init()``, and the literal
+  form of ``_tied_weights_keys``;
+* ``calls``: calls whose callee comes from an import, resolved through it (``sp.run`` ->
+  ``subprocess.run``), and calls of a few builtins (``eval``, ``exec``, ``open``, ...), with
+  whether the first argument is a string literal;
+* ``subscripts``: ``<...>.rope_scaling["type"]`` style reads of a config dict by a literal key.
+
+The walk is iterative (an explicit stack), so deeply nested code cannot exhaust the
+recursion limit. Everything is plain JSON for the facts cache.
+"""
+
+from __future__ import annotations
+
+import ast
+
+_CONFIG_NAMES = frozenset({"config", "cfg"})
+# builtins whose calls are recorded (other calls only when their callee comes from an import)
+_BUILTIN_CALLS = frozenset({"eval", "exec", "compile", "open", "__import__", "breakpoint", "input"})
+
+
+def _dotted(node) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _is_config_obj(node) -> bool:
+    """``config`` / ``cfg`` or ``self.config`` / ``self.cfg``."""
+    if isinstance(node, ast.Name):
+        return node.id in _CONFIG_NAMES
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr in _CONFIG_NAMES
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    )
+
+
+def _pos(node) -> dict:
+    return {"line": node.lineno, "column": node.col_offset + 1,
+            "end_line": getattr(node, "end_lineno", None), "end_column": (getattr(node, "end_col_offset", None) or 0) + 1}
+
+
+def _str_const(node) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _aliases(tree: ast.Module) -> dict[str, str]:
+    """Local name -> dotted origin for absolute imports anywhere in the module."""
+    out: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    out[a.asname] = a.name
+                else:
+                    top = a.name.split(".")[0]
+                    out.setdefault(top, top)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            for a in node.names:
+                if a.name != "*":
+                    out[a.asname or a.name] = f"{node.module}.{a.name}"
+    return out
+
+
+def _class_info(node: ast.ClassDef) -> dict:
+    provides: set[str] = set()
+    info: dict = {"line": node.lineno, "provides": [], "init": None, "tied_weights_keys": None}
+    for stmt in node.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            provides.add(stmt.name)
+        elif isinstance(stmt, ast.Assign):
+            for t in stmt.targets:
+                if isinstance(t, ast.Name):
+                    provides.add(t.id)
+                    if t.id == "_tied_weights_keys":
+                        info["tied_weights_keys"] = {"form": _form(stmt.value), **_pos(stmt.value)}
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            provides.add(stmt.target.id)
+            if stmt.target.id == "_tied_weights_keys" and stmt.value is not None:
+                info["tied_weights_keys"] = {"form": _form(stmt.value), **_pos(stmt.value)}
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "attribute_map" for t in stmt.targets):
+            if isinstance(stmt.value, ast.Dict):
+                provides.update(k for k in map(_str_const, stmt.value.keys) if k)
+    for stmt in node.body:
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        calls_post_init = calls_super_init = False
+        for sub in ast.walk(stmt):
+            if isinstance(sub, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
+                for t in targets:
+                    for el in (t.elts if isinstance(t, ast.Tuple) else [t]):
+                        if isinstance(el, ast.Attribute) and isinstance(el.value, ast.Name) and el.value.id == "self":
+                            provides.add(el.attr)
+            elif isinstance(sub, ast.Call):
+                callee = _dotted(sub.func) or ""
+                if callee == "setattr" and sub.args and isinstance(sub.args[0], ast.Name) and sub.args[0].id == "self":
+                    name = _str_const(sub.args[1]) if len(sub.args) > 1 else None
+                    if name:
+                        provides.add(name)
+                if callee.endswith(".post_init") and callee.split(".")[0] == "self":
+                    calls_post_init = True
+                is_super = (isinstance(sub.func, ast.Attribute) and sub.func.attr == "__init__"
+                            and isinstance(sub.func.value, ast.Call) and _dotted(sub.func.value.func) == "super")
+                is_base = isinstance(sub.func, ast.Attribute) and sub.func.attr == "__init__" and sub.args[:1] and \
+                    isinstance(sub.args[0], ast.Name) and sub.args[0].id == "self"
+                if is_super or is_base:
+                    calls_super_init = True
+                    provides.update(k.arg for k in sub.keywords if k.arg)
+        if stmt.name == "__init__":
+            info["init"] = {"line": stmt.lineno, "column": stmt.col_offset + 1,
+                            "calls_post_init": calls_post_init, "calls_super_init": calls_super_init}
+    info["provides"] = sorted(provides)
+    return info
+
+
+def _form(value) -> str:
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        return "list"
+    if isinstance(value, ast.Dict):
+        return "dict"
+    if isinstance(value, ast.Constant) and value.value is None:
+        return "none"
+    return "other"
+
+
+def collect(tree: ast.Module) -> dict:
+    aliases = _aliases(tree)
+    classes = {n.name: _class_info(n) for n in tree.body if isinstance(n, ast.ClassDef)}
+    reads: list[dict] = []
+    writes: set[str] = set()
+    calls: list[dict] = []
+    subscripts: list[dict] = []
+    probes: dict[tuple, set[str]] = {}  # (class, function) -> attrs probed with hasattr / getattr(default)
+
+    # iterative walk carrying the enclosing (class, function)
+    stack: list[tuple[ast.AST, str | None, str | None]] = [(tree, None, None)]
+    while stack:
+        node, cls, func = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            inner_cls, inner_func = (node.name if cls is None and func is None else cls), func
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            inner_cls, inner_func = cls, (getattr(node, "name", "<lambda>") if func is None else func)
+        else:
+            inner_cls, inner_func = cls, func
+        scope = (cls, func)
+        if isinstance(node, ast.Attribute) and _is_config_obj(node.value):
+            if isinstance(node.ctx, ast.Load):
+                reads.append({"attr": node.attr, "kind": "attr", "class": cls, "function": func, **_pos(node)})
+            else:
+                writes.add(node.attr)
+        elif isinstance(node, ast.Call):
+            callee = _dotted(node.func)
+            if callee in ("getattr", "hasattr") and len(node.args) >= 2 and _is_config_obj(node.args[0]):
+                name = _str_const(node.args[1])
+                if name:
+                    if callee == "getattr" and len(node.args) == 2 and not node.keywords:
+                        reads.append({"attr": name, "kind": "getattr", "class": cls, "function": func, **_pos(node)})
+                    else:
+                        probes.setdefault(scope, set()).add(name)
+            elif callee == "setattr" and len(node.args) >= 2 and _is_config_obj(node.args[0]):
+                name = _str_const(node.args[1])
+                if name:
+                    writes.add(name)
+            head, _, rest = (callee or "").partition(".")
+            if head in aliases or head in _BUILTIN_CALLS:
+                full = aliases.get(head, head) + (f".{rest}" if rest else "")
+                first = node.args[0] if node.args else None
+                calls.append({"name": full, "arg0_str": isinstance(first, ast.Constant) and isinstance(first.value, (str, bytes)),
+                              "class": cls, "function": func, **_pos(node)})
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            key = _str_const(node.slice)
+            base = node.value
+            if key is not None and isinstance(base, ast.Attribute) and _is_config_obj(base.value):
+                subscripts.append({"attr": base.attr, "key": key, "class": cls, "function": func, **_pos(node)})
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, inner_cls, inner_func))
+
+    for r in reads:
+        r["probed"] = r["attr"] in probes.get((r["class"], r["function"]), ())
+    reads.sort(key=lambda r: (r["line"], r["column"]))
+    calls.sort(key=lambda c: (c["line"], c["column"]))
+    subscripts.sort(key=lambda s: (s["line"], s["column"]))
+    return {"config_reads": reads, "config_writes": sorted(writes), "classes": classes,
+            "calls": calls, "subscripts": subscripts}
