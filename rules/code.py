@@ -272,7 +272,19 @@ class ClassMissing(Rule):
     def check(self, ctx):
         for ref, module, cls in local_refs(ctx):
             f = facts(ctx, module)
-            if f is None or cls in f["names"]:
+            if f is None:
+                continue
+            typing_only = _type_checking_only(f, cls)
+            if cls in f["names"] and not typing_only:
+                continue
+            if typing_only:
+                yield Finding(
+                    ref.file,
+                    f"auto_map[{ref.auto_class!r}] names {ref.value}, but {module}.py defines {cls} only under "
+                    "`if TYPE_CHECKING:`, which is False when transformers runs the module (AttributeError)",
+                    pointer=ref.ptr,
+                    help=f"Define {cls} at module level (TYPE_CHECKING blocks are for type checkers only).",
+                )
                 continue
             suggestion = did_you_mean(cls, [n for n, kind in f["names"].items() if kind == "class"])
             hint = f" (did you mean {suggestion[0]}?)" if suggestion else ""
@@ -281,6 +293,15 @@ class ClassMissing(Rule):
                 f"auto_map[{ref.auto_class!r}] names {ref.value}, but {module}.py defines no class {cls}{hint}",
                 pointer=ref.ptr,
             )
+
+
+def _type_checking_only(module_facts: dict, name: str) -> bool:
+    """``name`` is a class defined under ``if TYPE_CHECKING:`` and bound by nothing that runs.
+    pyfacts marks such classes ``type_checking`` and leaves them out of the module's names."""
+    cls = module_facts["classes"].get(name)
+    if not cls or not cls.get("type_checking"):
+        return False
+    return module_facts["names"].get(name) in (None, "class")
 
 
 def _config_ref(ctx):
@@ -355,7 +376,10 @@ class ConfigClassMismatch(Rule):
     )
     fix_text = "Set `config_class = <the AutoConfig class>` on the model class (or its PreTrainedModel base)."
     invalid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY.replace("config_class = XConfig", "config_class = None")}, [("modeling_x.py", 7)])]
-    valid = [Example(GOOD_REPO)]
+    valid = [
+        Example(GOOD_REPO),
+        Example({**GOOD_REPO, "modeling_x.py": MODEL_PY.replace("import XConfig", "import XConfig as BaseConfig").replace("= XConfig", "= BaseConfig")}),
+    ]
 
     def check(self, ctx):
         data, cfg = _config_ref(ctx)
@@ -377,8 +401,11 @@ class ConfigClassMismatch(Rule):
             else:
                 name = value.get("ref", "").split(".")[-1] if "ref" in value else value.get("str")
                 where, rel = value, f"{owner.module}.py"
+            # transformers compares the class's __name__: an alias (`import XConfig as Alias`) is XConfig
+            seen_as = resolve_class(ctx, owner.module, name) if value and "." not in value.get("ref", ".") else None
+            if seen_as is not None:
+                name = seen_as.name
             if name == cfg.name:
-                seen_as = resolve_class(ctx, owner.module, value["ref"].split(".")[-1]) if value and "ref" in value else None
                 if seen_as is not None and seen_as.facts is not None and seen_as.module != cfg.module:
                     yield py_finding(
                         rel,
@@ -491,16 +518,26 @@ def _head(name: str) -> str | None:
 class WrongAutoClassKind(Rule):
     code = "RL606"
     name = "wrong-auto-class-for-class"
-    summary = "An auto_map entry puts a class under an Auto class of another kind or head"
+    summary = "An auto_map entry puts a class under an Auto class of another kind (or, info only, another head)"
     uses_knowledge = True
     why = (
-        "Each Auto class loads one kind of object: AutoModel* a model, AutoTokenizer a tokenizer, "
-        "AutoConfig a config. A tokenizer under AutoModel fails when loaded; a "
-        "sequence-classification model under AutoModelForCausalLM loads, silently, a model "
-        "without the language-modelling head the user asked for."
+        "For remote code, transformers loads exactly the class auto_map names and never checks it. "
+        "A class of another kind under an Auto class is a wrong object: a tokenizer under AutoModel "
+        "makes `AutoModel.from_pretrained` return that tokenizer instead of a model, and "
+        "`AutoModel.from_config` fail with AttributeError (verified). A model class whose name "
+        "ends in another head than the Auto class usually loads (a `...ForPreTraining` class under "
+        "AutoModelForMaskedLM) is loaded as named; that is reported as info only, since custom "
+        "heads are often named freely."
     )
-    fix_text = "Map the Auto class to a class of the right kind and head (e.g. AutoModelForCausalLM -> XForCausalLM)."
-    invalid = [Example({**GOOD_REPO, "config.json": AUTO_MAP_JSON.replace('"AutoModel"', '"AutoModelForCausalLM"').replace("modeling_x.XModel", "modeling_x.XForSequenceClassification"), "modeling_x.py": MODEL_PY + "\n\nclass XForSequenceClassification(XModel):\n    pass\n"}, [("config.json", 5)])]
+    fix_text = "Map the Auto class to a class of the right kind (AutoModel* -> a model, AutoTokenizer -> a tokenizer, ...)."
+    invalid = [
+        Example({**GOOD_REPO, "config.json": AUTO_MAP_JSON.replace("modeling_x.XModel", "tokenization_x.XTokenizer"),
+                 "tokenization_x.py": "from transformers import PreTrainedTokenizer\n\n\nclass XTokenizer(PreTrainedTokenizer):\n    pass\n"},
+                [("config.json", 5)]),
+        Example({**GOOD_REPO, "config.json": AUTO_MAP_JSON.replace('"AutoModel"', '"AutoModelForCausalLM"').replace("modeling_x.XModel", "modeling_x.XForSequenceClassification"),
+                 "modeling_x.py": MODEL_PY + "\n\nclass XForSequenceClassification(XModel):\n    pass\n"},
+                [("config.json", 5)]),
+    ]
     valid = [Example(GOOD_REPO)]
 
     def check(self, ctx):
@@ -512,7 +549,13 @@ class WrongAutoClassKind(Rule):
                 continue
             kind = class_kind(ctx, target)
             if kind and kind != expected and not (expected == "image_processor" and kind == "feature_extractor"):
-                yield Finding(ref.file, f"auto_map[{ref.auto_class!r}] names {cls}, {KIND_WORDS[kind]}, where {KIND_WORDS[expected]} is expected", pointer=ref.ptr)
+                extra = f" (and {ref.auto_class}.from_config fails)" if expected == "model" else ""
+                yield Finding(
+                    ref.file,
+                    f"auto_map[{ref.auto_class!r}] names {cls}, {KIND_WORDS[kind]}, where {KIND_WORDS[expected]} is expected: "
+                    f"{ref.auto_class}.from_pretrained returns that {kind.replace('_', ' ')}, not {KIND_WORDS[expected]}{extra}",
+                    pointer=ref.ptr,
+                )
                 continue
             if expected != "model" or kind != "model":
                 continue
@@ -522,8 +565,11 @@ class WrongAutoClassKind(Rule):
             if own and heads and own not in heads:
                 yield Finding(
                     ref.file,
-                    f"auto_map[{ref.auto_class!r}] names {cls}, a ...For{own} class, but {ref.auto_class} loads ...For{'/'.join(sorted(heads)[:3])} models",
+                    f"auto_map[{ref.auto_class!r}] names {cls}, a ...For{own} class, where {ref.auto_class} usually loads "
+                    f"...For{'/'.join(sorted(heads)[:3])}; transformers loads {cls} as named (it does not check heads "
+                    "for remote code)",
                     pointer=ref.ptr,
+                    severity="info",
                 )
 
 
