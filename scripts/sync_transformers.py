@@ -1732,6 +1732,9 @@ def main(argv=None) -> int:
                     help=f"cache dir for the since scan (default {DEFAULT_SINCE_CACHE})")
     ap.add_argument("--no-since", action="store_true",
                     help="do not scan old releases: reuse 'since' from the existing snapshot file, if any")
+    ap.add_argument("--since-from", metavar="SNAPSHOT",
+                    help="reuse 'since' from an older snapshot file (e.g. the previous release's) and date the "
+                         "model types it lacks to the installed release; no wheels are scanned")
     ap.add_argument("--no-fields", action="store_true", help="do not write fields/<version>/ (5.x)")
     ap.add_argument("--jobs", type=int, default=4, help="parallel wheel downloads for the since scan")
     args = ap.parse_args(argv)
@@ -1745,7 +1748,13 @@ def main(argv=None) -> int:
     reg = collect_registries()
     t_reg = time.monotonic()
 
-    if args.no_since:
+    if args.since_from:
+        since = since_from_snapshot(args.since_from)
+        if not since:
+            raise SystemExit(f"--since-from: no model types with a 'since' in {args.since_from}")
+        since = {mt: since.get(mt, version) for mt in reg["config_mapping_names"]}
+        t_since = 0.0
+    elif args.no_since:
         since = since_from_snapshot(snapshot_path(out_dir, version))
         t_since = 0.0
     else:
