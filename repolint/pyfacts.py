@@ -418,7 +418,6 @@ def _add_positions(text: str, facts: dict):
             flat.append(n)
     for fact, node in zip(facts["imports"], flat):
         fact.update(line=node.lineno, column=node.col_offset + 1, end_line=node.end_lineno, end_column=node.end_col_offset + 1)
-    return tree
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "register_for_auto_class"]
     calls.sort(key=lambda n: (n.lineno, n.col_offset))
     for fact, node in zip(facts["registrations"], calls):
