@@ -7,92 +7,14 @@ with plain ``str.split``: exactly one dot, at most one "--", no ".py", no sub-fo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterator
 
 from repolint.jsonmap import pointer
+from repolint.resolve import AUTO_MAP_FILES, auto_map_entries, auto_maps, parse_ref, split_pointer
 from repolint.knowledge import did_you_mean
 from repolint.registry import Example, Finding, Rule, register
 
-AUTO_MAP_FILES = (
-    "config.json",
-    "tokenizer_config.json",
-    "preprocessor_config.json",
-    "processor_config.json",
-    "video_preprocessor_config.json",
-)
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-@dataclass
-class Ref:
-    file: str
-    auto_class: str
-    ptr: str
-    value: object  # the raw value at ptr
-
-
-def auto_maps(ctx) -> Iterator[tuple[str, str, object]]:
-    """(file, JSON pointer, value) of every auto_map: each file's top-level one and, in
-    processor_config.json, those of the nested sub-processor configs."""
-    for file_name in AUTO_MAP_FILES:
-        data = ctx.obj(file_name)
-        if data is None:
-            continue
-        if "auto_map" in data:
-            yield file_name, "/auto_map", data["auto_map"]
-        if file_name == "processor_config.json":
-            for sub in ("image_processor", "feature_extractor", "video_processor"):
-                nested = data.get(sub)
-                if isinstance(nested, dict) and "auto_map" in nested:
-                    yield file_name, f"/{sub}/auto_map", nested["auto_map"]
-
-
-def auto_map_entries(ctx) -> Iterator[Ref]:
-    """Every class reference in every auto_map, with AutoTokenizer pairs expanded."""
-    for file_name, base, auto_map in auto_maps(ctx):
-        yield from _entries_of(file_name, auto_map, base)
-
-
-def _entries_of(file_name: str, auto_map, base: str) -> Iterator[Ref]:
-    if isinstance(auto_map, list) and file_name == "tokenizer_config.json":
-        # legacy top-level [slow, fast]
-        for i, v in enumerate(auto_map[:2]):
-            if v is not None:
-                yield Ref(file_name, "AutoTokenizer", f"{base}/{i}", v)
-        return
-    if not isinstance(auto_map, dict):
-        return
-    for auto_class, value in auto_map.items():
-        ptr = pointer([*_split(base), auto_class])
-        if isinstance(value, list):
-            for i, v in enumerate(value):
-                if v is not None:
-                    yield Ref(file_name, auto_class, f"{ptr}/{i}", v)
-        else:
-            yield Ref(file_name, auto_class, ptr, value)
-
-
-def _split(base: str) -> list[str]:
-    return [p for p in base.split("/") if p]
-
-
-def parse_ref(value) -> tuple[str | None, str, str] | None:
-    """(upstream repo or None, module, class) if transformers can split it, else None."""
-    if not isinstance(value, str):
-        return None
-    repo = None
-    ref = value
-    if "--" in ref:
-        parts = ref.split("--")
-        if len(parts) != 2:
-            return None
-        repo, ref = parts
-    parts = ref.split(".")
-    if len(parts) != 2 or not parts[0] or not parts[1]:
-        return None
-    return repo, parts[0], parts[1]
 
 
 def ref_problem(value) -> str | None:
@@ -214,7 +136,7 @@ class UnknownAutoClass(Rule):
                 yield Finding(
                     file_name,
                     f"auto_map key {key!r} is not an Auto class of transformers {ctx.knowledge.label}; no loader reads it",
-                    pointer=pointer([*_split(base), key]),
+                    pointer=pointer([*split_pointer(base), key]),
                     at_key=True,
                     help=f"Did you mean {suggestion[0]!r}?" if suggestion else None,
                 )

@@ -15,32 +15,23 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 
 from repolint.knowledge import did_you_mean
 from repolint.registry import Example, Finding, Rule, register
-from repolint.rules.auto_map import auto_map_entries, parse_ref
+from repolint.resolve import (
+    ClassRef,
+    absolute_imports,
+    auto_map_entries,
+    builtin_model_type,
+    class_attr,
+    class_kind,
+    facts,
+    local_refs,
+    loaded_modules,
+    parse_ref,
+    resolve_class,
+)
 
-BASE_KINDS = {
-    "PreTrainedConfig": "config",
-    "PretrainedConfig": "config",
-    "PreTrainedModel": "model",
-    "PreTrainedTokenizer": "tokenizer",
-    "PreTrainedTokenizerFast": "tokenizer",
-    "PreTrainedTokenizerBase": "tokenizer",
-    "TokenizersBackend": "tokenizer",
-    "PythonBackend": "tokenizer",
-    "SentencePieceBackend": "tokenizer",
-    "BaseImageProcessor": "image_processor",
-    "BaseImageProcessorFast": "image_processor",
-    "ImageProcessingMixin": "image_processor",
-    "TorchvisionBackend": "image_processor",
-    "PilBackend": "image_processor",
-    "FeatureExtractionMixin": "feature_extractor",
-    "SequenceFeatureExtractor": "feature_extractor",
-    "ProcessorMixin": "processor",
-    "BaseVideoProcessor": "video_processor",
-}
 KIND_WORDS = {
     "config": "a config class",
     "model": "a model class",
@@ -57,117 +48,6 @@ ALWAYS_PRESENT = frozenset(
 )
 
 
-# -- resolution over module facts ------------------------------------------------------------
-@dataclass
-class ClassRef:
-    module: str  # repo module name ("" for a transformers class)
-    name: str
-    facts: dict | None  # the class facts, None for a transformers class
-
-
-def facts(ctx, module: str) -> dict | None:
-    f = ctx.repo.python(f"{module}.py")
-    if f is None or "problem" in f or f.get("syntax_error"):
-        return None
-    return f
-
-
-def imported_from(module_facts: dict, name: str) -> tuple[int, str, str] | None:
-    """(level, module, original name) of the import that binds ``name`` at module level."""
-    for imp in module_facts["imports"]:
-        if not imp.get("top") or imp.get("type_checking"):
-            continue
-        for orig, asname in imp["names"]:
-            bound = asname or (orig.split(".")[0] if imp["kind"] == "import" else orig)
-            if bound == name:
-                if imp["kind"] == "import":
-                    return imp["level"], orig, ""
-                return imp["level"], imp["module"] or "", orig
-    return None
-
-
-def resolve_class(ctx, module: str, name: str, seen=None) -> ClassRef | None:
-    """Where ``name`` as seen from ``module`` is defined: in the repo (following relative
-    re-exports) or in transformers (facts=None). None when unknown."""
-    seen = seen or set()
-    if (module, name) in seen:
-        return None
-    seen.add((module, name))
-    f = facts(ctx, module)
-    if f is None:
-        return None
-    if name in f["classes"] and f["names"].get(name) == "class":
-        return ClassRef(module, name, f["classes"][name])
-    src = imported_from(f, name)
-    if src is None:
-        return None
-    level, mod, orig = src
-    if level == 1 and mod and "." not in mod and orig:
-        return resolve_class(ctx, mod, orig, seen)
-    if level == 0 and (mod == "transformers" or mod.startswith("transformers.")) and orig:
-        return ClassRef("", orig, None)
-    return None
-
-
-def class_kind(ctx, ref: ClassRef, depth: int = 0) -> str | None:
-    if ref.facts is None:
-        if ref.name in BASE_KINDS:
-            return BASE_KINDS[ref.name]
-        k = ctx.knowledge
-        for kind in ("config", "model", "tokenizer", "image_processor", "feature_extractor", "processor", "video_processor"):
-            if ref.name in k.classes(kind):
-                return kind
-        return None
-    if depth > 20:
-        return None
-    for base in ref.facts["bases"]:
-        parent = resolve_class(ctx, ref.module, base.split(".")[-1]) if "." not in base else ClassRef("", base.split(".")[-1], None)
-        if parent is None and base in BASE_KINDS:
-            parent = ClassRef("", base, None)
-        if parent is not None:
-            kind = class_kind(ctx, parent, depth + 1)
-            if kind:
-                return kind
-    return None
-
-
-def class_attr(ctx, ref: ClassRef, attr: str, depth: int = 0):
-    """(value literal, defining ClassRef) following inheritance within the repo; for a
-    transformers base, ("builtin", name)."""
-    if ref.facts is None:
-        return {"builtin": ref.name}, ref
-    if attr in ref.facts["attrs"]:
-        return ref.facts["attrs"][attr], ref
-    if depth > 20:
-        return None, ref
-    for base in ref.facts["bases"]:
-        parent = resolve_class(ctx, ref.module, base.split(".")[-1])
-        if parent is None:
-            continue
-        value, owner = class_attr(ctx, parent, attr, depth + 1)
-        if value is not None:
-            return value, owner
-    return None, ref
-
-
-def builtin_model_type(ctx, class_name: str) -> str | None:
-    if class_name in ("PreTrainedConfig", "PretrainedConfig"):
-        return ""
-    for mt, entry in ctx.knowledge.model_types.items():
-        if entry["config_class"] == class_name:
-            return mt
-    return None
-
-
-def local_refs(ctx):
-    """auto_map references to this repo's modules, as (Ref, module, class)."""
-    for ref in auto_map_entries(ctx):
-        parsed = parse_ref(ref.value)
-        if parsed is None or parsed[0] is not None:
-            continue
-        yield ref, parsed[1], parsed[2]
-
-
 def py_finding(rel: str, message: str, where: dict | None, **kw) -> Finding:
     where = where or {}
     return Finding(
@@ -179,46 +59,6 @@ def py_finding(rel: str, message: str, where: dict | None, **kw) -> Finding:
         end_column=where.get("end_column"),
         **kw,
     )
-
-
-def module_closure(ctx, start: str) -> list[str]:
-    """Modules transformers copies for ``start``: it and, by its regex, the relative imports
-    that exist in the repo, transitively (missing ones are RL608's)."""
-    files = set(ctx.repo.top_level())
-    seen, order = set(), []
-    stack = [start]
-    while stack:
-        mod = stack.pop()
-        if mod in seen:
-            continue
-        seen.add(mod)
-        order.append(mod)
-        f = ctx.repo.python(f"{mod}.py")
-        if not f or "problem" in f:
-            continue
-        stack.extend(name for name, _ in f["relative_regex"] if f"{name}.py" in files)
-    return order
-
-
-def loaded_modules(ctx) -> list[str]:
-    """Every repo module transformers would load for this repo's auto_map entries (each
-    entry's module and its relative imports, transitively), each once, in order. Only these
-    are parsed: other Python files (conversion scripts, ...) are never run by transformers."""
-    seen: dict[str, None] = {}
-    for _ref, module, _cls in local_refs(ctx):
-        for mod in module_closure(ctx, module):
-            seen.setdefault(mod)
-    return list(seen)
-
-
-def absolute_imports(ctx, mod: str):
-    """(import fact, top-level package) of the absolute imports check_imports will demand."""
-    f = facts(ctx, mod)
-    for imp in f["imports"] if f else ():
-        if not imp["level"] and not imp.get("guarded"):
-            top = (imp["module"] or "").split(".")[0]
-            if top:
-                yield imp, top
 
 
 # -- rules -----------------------------------------------------------------------------------
@@ -781,8 +621,8 @@ class UnusedSuppression(Rule):
         from repolint.registry import find_rule
 
         loaded_modules(ctx)  # parse the modules transformers would load
-        for rel, facts in sorted(ctx.repo.parsed_python().items()):
-            for line, tokens in facts.get("suppressions", {}).items():
+        for rel, module_facts in sorted(ctx.repo.parsed_python().items()):
+            for line, tokens in module_facts.get("suppressions", {}).items():
                 for token in tokens:
                     rule = find_rule(token)
                     if rule is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from repolint.jsonmap import pointer
 from repolint.knowledge import did_you_mean
 from repolint.registry import Example, Finding, Rule, register
-from repolint.rules.auto_map import auto_map_entries
+from repolint.resolve import auto_map_entries
 
 # files that hold a vocabulary for some slow tokenizer, when tokenizer.json is absent
 VOCAB_HINTS = ("vocab.txt", "vocab.json", "merges.txt", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model", "vocab.model", "tiktoken.model")
