@@ -55,19 +55,67 @@ class MalformedReference(Rule):
         "when the class is loaded."
     )
     fix_text = "Write \"module_file.ClassName\", where module_file.py sits at the repo root."
+    uses_knowledge = True
     invalid = [
         Example({"config.json": '{\n  "model_type": "x",\n  "auto_map": {\n    "AutoConfig": "configuration_x.py.XConfig"\n  }\n}\n', "configuration_x.py": ""}, [("config.json", 4)]),
         Example({"config.json": '{\n  "auto_map": {"AutoModel": "models.modeling_x.XModel"}\n}\n'}, [("config.json", 2)]),
+        Example({"config.json": '{\n  "auto_map": {\n    "AutoModel": ["modeling_x.XModel"]\n  }\n}\n', "modeling_x.py": ""}, [("config.json", 3)]),
+        Example({"preprocessor_config.json": '{\n  "auto_map": {\n    "AutoImageProcessor": ["image_processing_x.XImageProcessor", null]\n  }\n}\n', "image_processing_x.py": ""},
+                [("preprocessor_config.json", 3)], targets=("4.57",)),
     ]
-    valid = [Example({"config.json": '{\n  "auto_map": {"AutoConfig": "configuration_x.XConfig"}\n}\n', "configuration_x.py": ""})]
+    valid = [
+        Example({"config.json": '{\n  "auto_map": {"AutoConfig": "configuration_x.XConfig"}\n}\n', "configuration_x.py": ""}),
+        Example({"preprocessor_config.json": '{\n  "auto_map": {"AutoImageProcessor": ["image_processing_x.XImageProcessor", null]}\n}\n', "image_processing_x.py": ""}),
+        Example({"preprocessor_config.json": '{\n  "auto_map": {"AutoImageProcessor": {"pil": "image_processing_x.XImageProcessor"}}\n}\n', "image_processing_x.py": ""}),
+    ]
 
     def check(self, ctx):
+        shaped = set()  # (file, pointer) of values reported as a whole for their shape
+        for file_name, base, auto_map in auto_maps(ctx):
+            if not isinstance(auto_map, dict):
+                continue
+            for auto_class, value in auto_map.items():
+                problem = _shape_problem(auto_class, value, ctx.knowledge)
+                if problem:
+                    ptr = pointer([*split_pointer(base), auto_class])
+                    shaped.add((file_name, ptr))
+                    yield Finding(file_name, f"auto_map[{auto_class!r}] {problem}", pointer=ptr)
         for ref in auto_map_entries(ctx):
             if ref.auto_class == "AutoTokenizer" and ref.file == "tokenizer_config.json" and not ref.ptr[-1].isdigit():
                 continue  # RL302 reports the shape of the pair
+            if (ref.file, ref.ptr.rsplit("/", 1)[0]) in shaped or (ref.file, ref.ptr) in shaped:
+                continue
+            if isinstance(ref.value, dict) and ref.auto_class in ("AutoImageProcessor", "AutoVideoProcessor"):
+                # transformers 5 takes {backend: "module.Class"}; check each reference
+                for backend, v in ref.value.items():
+                    problem = ref_problem(v)
+                    if problem:
+                        yield Finding(ref.file, f"auto_map[{ref.auto_class!r}][{backend!r}] {problem}", pointer=pointer([*split_pointer(ref.ptr), backend]))
+                continue
             problem = ref_problem(ref.value)
             if problem:
                 yield Finding(ref.file, f"auto_map[{ref.auto_class!r}] {problem}", pointer=ref.ptr)
+
+
+# The loaders that take more than one reference: AutoTokenizer a [slow, fast] list (RL302);
+# in transformers 5, AutoImageProcessor and AutoVideoProcessor a [slow, fast] list or a
+# {backend: ref} dict (image_processing_auto._resolve_auto_map_class_ref). Every other loader,
+# and these two in 4.x, hands the value to get_class_from_dynamic_module, which splits it as
+# a string: a list or dict raises AttributeError ("'list' object has no attribute 'split'").
+_MULTI_IN_5 = ("AutoImageProcessor", "AutoVideoProcessor")
+
+
+def _shape_problem(auto_class: str, value, knowledge) -> str | None:
+    if not isinstance(value, (list, dict)) or auto_class == "AutoTokenizer":
+        return None
+    kind = type(value).__name__
+    if auto_class in _MULTI_IN_5:
+        if knowledge.major >= 5:
+            return None
+        return (f"is a {kind}; transformers {knowledge.label} takes only a \"module.Class\" string here "
+                f"(AttributeError: '{kind}' object has no attribute 'split'); lists and {{backend: ref}} dicts need transformers 5")
+    return (f"is a {kind}, not a \"module.Class\" string; transformers fails with AttributeError "
+            f"('{kind}' object has no attribute 'split')")
 
 
 @register

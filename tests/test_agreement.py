@@ -61,6 +61,7 @@ VARIANTS = [
     V("bad-dtype", "bert", "config.json", '"dtype": "float32"', '"dtype": "float33"', "RL205", '"dtype"', "AutoConfig", "fails"),
     V("generation-param-in-config", "gpt2", "config.json", '"model_type": "gpt2",', '"model_type": "gpt2",\n  "temperature": 0.5,', "RL206", '"temperature"', "AutoConfig", "loads"),
     V("auto-map-dotted", "bert", "config.json", '"model_type": "bert",', '"model_type": "bert",\n  "auto_map": {"AutoModel": "models.modeling_x.XModel"},', "RL301", '"auto_map"', "AutoModel", "fails", trust=True),
+    V("auto-map-value-list", "bert", "config.json", '"model_type": "bert",', '"model_type": "bert-x",\n  "auto_map": {"AutoConfig": ["configuration_x.XConfig"]},', "RL301", '"auto_map"', "AutoConfig", "fails", trust=True),
     V("tokenizer-auto-map-string", "bert", "tokenizer_config.json", '"backend": "tokenizers",', '"auto_map": {"AutoTokenizer": "tokenization_x.XTokenizer"},\n  "backend": "tokenizers",', "RL302", '"auto_map"', "AutoTokenizer", "fails", trust=True),
     V("unknown-auto-class-key", "bert", "config.json", '"model_type": "bert",', '"model_type": "bert",\n  "auto_map": {"AutoModelForCasualLM": "modeling_x.XForCausalLM"},', "RL303", '"auto_map"', "AutoConfig", "loads"),
     V("auto-map-module-missing", "bert", "config.json", '"model_type": "bert",', '"model_type": "bert-x",\n  "auto_map": {"AutoConfig": "configuration_x.XConfig"},', "RL304", '"auto_map"', "AutoConfig", "fails", trust=True),
