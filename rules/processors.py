@@ -104,37 +104,165 @@ class UnknownFeatureExtractor(Rule):
             )
 
 
+# Where AutoProcessor looks for `processor_class` (and auto_map["AutoProcessor"]), in order; the
+# first file that names a class wins (processing_auto.AutoProcessor.from_pretrained).
+PROCESSOR_CLASS_FILES = ("processor_config.json", "preprocessor_config.json", "video_preprocessor_config.json", "tokenizer_config.json", "config.json")
+
+
+def _first_processor_class(ctx) -> tuple[str, object] | None:
+    for file_name in PROCESSOR_CLASS_FILES:
+        data = ctx.obj(file_name)
+        if data and data.get("processor_class") is not None:
+            return file_name, data["processor_class"]
+    return None
+
+
+def processor_fallback(ctx) -> str | None:
+    """What AutoProcessor returns when it has no processor class: it tries AutoTokenizer,
+    AutoImageProcessor, AutoVideoProcessor (5.x) and AutoFeatureExtractor in turn and returns
+    the first that loads. The description of the first one that may load, or None when none
+    can (then it raises "Unrecognized processing class"). Verified on 5.23: with no tokenizer
+    file, a built-in model_type whose tokenizer needs no file (bert, gpt2, clip) still gives an
+    empty tokenizer, so a tokenizer mapping for the model_type counts as "may load"."""
+    files = set(ctx.repo.top_level())
+    proc = ctx.obj("processor_config.json") or {}
+    nested = {k for k in ("image_processor", "video_processor", "feature_extractor", "audio_processor") if isinstance(proc.get(k), dict)}
+    tok = ctx.obj("tokenizer_config.json")
+    config = ctx.obj("config.json") or {}
+    mt = config.get("model_type")
+    tokenizer_named = bool(tok) and (tok.get("tokenizer_class") or _auto_map_has(ctx, "AutoTokenizer", "tokenizer_config.json"))
+    config_am = config.get("auto_map")
+    remote_config = isinstance(config_am, dict) and "AutoConfig" in config_am
+    if ("tokenizer.json" in files or any(f in files for f in VOCAB_HINTS) or tokenizer_named
+            or (isinstance(mt, str) and ctx.knowledge.mapping("tokenizers").get(mt)) or remote_config):
+        return "the tokenizer"
+    if "preprocessor_config.json" in files or "image_processor" in nested:
+        return "the image processor (or feature extractor)"
+    if ctx.knowledge.major >= 5 and ("video_preprocessor_config.json" in files or "video_processor" in nested):
+        return "the video processor"
+    if nested & {"feature_extractor", "audio_processor"}:
+        return "the feature extractor"
+    return None
+
+
 @register
 class UnknownProcessorClass(Rule):
     code = "RL403"
     name = "unknown-processor-class"
-    summary = "processor_class names no processor of transformers or of the repo"
+    summary = "processor_class names no processor of transformers, and no auto_map[\"AutoProcessor\"] provides it"
+    severity = "warning"
     uses_knowledge = True
     why = (
-        "AutoProcessor reads `processor_class` from processor_config.json, preprocessor_config.json "
-        "or tokenizer_config.json. In transformers 5 an unknown name silently returns a bare "
-        "tokenizer or image processor instead of the processor; 4.x raises `Unrecognized processing "
-        "class`."
+        "AutoProcessor reads `processor_class` from processor_config.json, preprocessor_config.json, "
+        "video_preprocessor_config.json, tokenizer_config.json or config.json (the first that has "
+        "one). It does not fail on a name it cannot find: it falls back to AutoTokenizer, "
+        "AutoImageProcessor, AutoVideoProcessor and AutoFeatureExtractor and returns the first that "
+        "loads — a bare tokenizer or image processor instead of the processor (verified on 5.23). "
+        "That is a warning: a class from another library is loaded by that library's users with "
+        "its own class. Only when none of the fallbacks can load does AutoProcessor raise "
+        "`Unrecognized processing class` (error)."
     )
-    fix_text = "Use the exact processor class name (e.g. \"CLIPProcessor\"), or add the custom class to auto_map[\"AutoProcessor\"]."
-    invalid = [Example({"processor_config.json": '{\n  "processor_class": "ClipProcessor"\n}\n'}, [("processor_config.json", 2)])]
+    fix_text = "Use the exact processor class name (e.g. \"CLIPProcessor\"), or ship the class and add it to auto_map[\"AutoProcessor\"]."
+    invalid = [
+        Example({"processor_config.json": '{\n  "processor_class": "ClipProcessor"\n}\n', "tokenizer.json": "{}"}, [("processor_config.json", 2)]),
+        Example({"processor_config.json": '{\n  "processor_class": "ClipProcessor"\n}\n'}, [("processor_config.json", 2)]),
+    ]
     valid = [Example({"processor_config.json": '{\n  "processor_class": "CLIPProcessor"\n}\n'})]
 
     def check(self, ctx):
-        files = ("processor_config.json", "preprocessor_config.json", "tokenizer_config.json")
-        if _auto_map_has(ctx, "AutoProcessor", *files, "config.json"):
+        if _auto_map_has(ctx, "AutoProcessor", *PROCESSOR_CLASS_FILES):
             return
+        first = _first_processor_class(ctx)
+        if first is None:
+            return
+        file_name, value = first
         known = ctx.knowledge.classes("processor")
-        for file_name in files:
-            data = ctx.obj(file_name)
-            value = data.get("processor_class") if data else None
-            if isinstance(value, str) and value and value not in known:
-                yield Finding(
-                    file_name,
-                    f"processor_class {value!r} is not a processor of transformers {ctx.knowledge.label}",
-                    pointer="/processor_class",
-                    help=_suggest(value, known),
-                )
+        if not isinstance(value, str) or not value or value in known:
+            return
+        k = ctx.knowledge
+        fallback = processor_fallback(ctx)
+        suggestion = did_you_mean(value, known)
+        hint = f"Did you mean {suggestion[0]!r}? " if suggestion else ""
+        if fallback is None:
+            yield Finding(
+                file_name,
+                f"processor_class {value!r} is not a processor of transformers {k.label}, and nothing AutoProcessor "
+                "falls back to (tokenizer, image processor, video processor, feature extractor) can load: "
+                "ValueError \"Unrecognized processing class\"",
+                pointer="/processor_class",
+                help=hint + "Name a transformers processor, or add auto_map[\"AutoProcessor\"].",
+                severity="error",
+            )
+            return
+        yield Finding(
+            file_name,
+            f"processor_class {value!r} is not a processor of transformers {k.label}: AutoProcessor does not fail, "
+            f"it returns {fallback} instead of a processor",
+            pointer="/processor_class",
+            help=hint + "If the class comes from another library, its users load it with that library's class.",
+        )
+
+
+@register
+class ProcessorClassMissing(Rule):
+    code = "RL406"
+    name = "processor-class-missing"
+    summary = "processor_config.json exists, but no file names a processor class or an AutoProcessor auto_map"
+    uses_knowledge = True
+    why = (
+        "With no `processor_class` in any file AutoProcessor reads and no auto_map[\"AutoProcessor\"], "
+        "AutoProcessor uses the built-in processor of config.json's model_type, if any. Otherwise it "
+        "falls back to AutoTokenizer, AutoImageProcessor, AutoVideoProcessor and AutoFeatureExtractor "
+        "and returns the first that loads (a warning: not a processor); when none can load — no "
+        "tokenizer file, no tokenizer for the model type, no preprocessor config — it raises "
+        "`ValueError: Unrecognized processing class` (verified on 5.23). transformers 4 also "
+        "loads config.json first, unguarded, and fails with `Unrecognized model` when it has no "
+        "known model_type."
+    )
+    fix_text = "Add `\"processor_class\"` (processor.save_pretrained writes it), or the files of the tokenizer / image processor the processor needs."
+    invalid = [
+        Example({"processor_config.json": '{\n  "do_resize": true\n}\n'}, [("processor_config.json", 1)]),
+        Example({"processor_config.json": '{}\n', "tokenizer.json": "{}"}, [("processor_config.json", 1)]),
+    ]
+    valid = [
+        Example({"processor_config.json": '{\n  "processor_class": "CLIPProcessor"\n}\n'}),
+        Example({"processor_config.json": '{}\n', "config.json": '{"model_type": "clip"}'}),
+    ]
+
+    def check(self, ctx):
+        if ctx.obj("processor_config.json") is None or _auto_map_has(ctx, "AutoProcessor", *PROCESSOR_CLASS_FILES):
+            return
+        if _first_processor_class(ctx) is not None:
+            return  # RL403's
+        k = ctx.knowledge
+        config = ctx.obj("config.json") or {}
+        mt = config.get("model_type")
+        am = config.get("auto_map")
+        if isinstance(mt, str) and k.mapping("processors").get(mt):
+            return  # the model type's built-in processor
+        if k.major < 5 and not (isinstance(mt, str) and mt in k.model_types) and not (isinstance(am, dict) and "AutoConfig" in am):
+            yield Finding(
+                "processor_config.json",
+                f"no processor_class and no auto_map[\"AutoProcessor\"]: transformers {k.label} then loads config.json, "
+                "which has no known model_type (ValueError \"Unrecognized model\")",
+                pointer="",
+            )
+            return
+        fallback = processor_fallback(ctx)
+        if fallback is None:
+            yield Finding(
+                "processor_config.json",
+                "no processor_class and no auto_map[\"AutoProcessor\"], and nothing AutoProcessor falls back to (tokenizer, "
+                "image processor, video processor, feature extractor) can load: ValueError \"Unrecognized processing class\"",
+                pointer="",
+            )
+        else:
+            yield Finding(
+                "processor_config.json",
+                f"no processor_class and no auto_map[\"AutoProcessor\"]: AutoProcessor returns {fallback}, not a processor",
+                pointer="",
+                severity="warning",
+            )
 
 
 @register
