@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,7 +100,9 @@ class Repo:
         self._json: dict[str, JsonDoc | None] = {}
         self._text: dict[str, tuple[str | None, Problem | None]] = {}
         self._py: dict[str, dict | None] = {}
+        self._memo: dict[str, object] = {}
         self.use_cache = True
+        self.last_read: str | None = None  # the file a rule asked for last (named in internal errors)
 
     # -- listing ------------------------------------------------------------
     def top_level(self) -> list[str]:
@@ -118,11 +122,15 @@ class Repo:
 
     # -- reading --------------------------------------------------------------
     def _escapes(self, rel: str) -> bool:
-        real = os.path.realpath(self.root / rel)
-        return os.path.commonpath([real, self._real_root]) != self._real_root
+        """True when ``rel`` resolves outside the repo (through a symlink, "..", or an
+        absolute path), or cannot be a path at all (a NUL byte)."""
+        if "\x00" in rel:
+            return True
+        return outside(self._real_root, self.root / rel)
 
     def read_text(self, rel: str) -> tuple[str | None, Problem | None]:
         """The decoded text of a file, or the problem that prevents reading it."""
+        self.last_read = rel
         if rel in self._text:
             return self._text[rel]
         result = self._read_text(rel)
@@ -131,14 +139,16 @@ class Repo:
 
     def _read_text(self, rel: str) -> tuple[str | None, Problem | None]:
         path = self.root / rel
+        if self._escapes(rel):
+            if not os.path.islink(path):  # a "../" or absolute path named inside a file
+                return None, Problem("unreadable", f"{rel} is outside the repo; it was not read")
+            return None, Problem(
+                "symlink",
+                f"{rel} is a symlink to {os.readlink(path)}, outside the repo; it was not read",
+                help="Commit the file itself: a symlink that leaves the repo does not exist for "
+                "people who download it.",
+            )
         if os.path.islink(path):
-            if self._escapes(rel):
-                return None, Problem(
-                    "symlink",
-                    f"{rel} is a symlink to {os.readlink(path)}, outside the repo; it was not read",
-                    help="Commit the file itself: a symlink that leaves the repo does not exist for "
-                    "people who download it.",
-                )
             if not path.exists():
                 return None, Problem("symlink", f"{rel} is a dangling symlink to {os.readlink(path)}")
         try:
@@ -157,9 +167,11 @@ class Repo:
             )
         try:
             with open(path, "rb") as fh:
-                raw = fh.read()
+                raw = fh.read(self.max_file_size + 1)  # the file may have grown since stat()
         except OSError as exc:
             return None, Problem("unreadable", f"cannot read {rel}: {exc.strerror or exc}")
+        if len(raw) > self.max_file_size:
+            return None, Problem("too-large", f"{rel} grew past the size limit while it was read; it was not read")
         if raw.startswith(LFS_PREFIX):
             return None, Problem(
                 "lfs-pointer",
@@ -183,8 +195,53 @@ class Repo:
             )
         return text, None
 
+    # -- binary reads (weights headers, pickles): never whole files ---------------------
+    def list_dir(self, rel: str) -> list[str]:
+        """The file names in one sub-folder (e.g. additional_chat_templates), sorted; [] when
+        it is missing or leaves the repo. Only the folders transformers reads are listed."""
+        if self._escapes(rel):
+            return []
+        try:
+            with os.scandir(self.root / rel) as entries:
+                return sorted(e.name for e in entries if not _is_dir(e))
+        except OSError:
+            return []
+
+    def open_binary(self, rel: str):
+        """(file object, None) for reading a file in binary (the caller closes it and reads what
+        it needs, never assuming the whole file fits), or (None, Problem). A symlink that leaves
+        the repo is refused like read_text."""
+        path = self.root / rel
+        if self._escapes(rel):  # a symlink out of the repo, or a "../" path named by an index
+            return None, Problem("symlink", f"{rel} is outside the repo; it was not read")
+        if not os.path.isfile(path):  # before open(): a FIFO would block it
+            return None, Problem("unreadable", f"{rel} is not a regular file")
+        try:
+            return open(path, "rb"), None
+        except OSError as exc:
+            return None, Problem("unreadable", f"cannot read {rel}: {exc.strerror or exc}")
+
+    def read_prefix(self, rel: str, length: int) -> tuple[bytes | None, int, Problem | None]:
+        """At most ``length`` bytes from the start of a file, and the file's size."""
+        fh, problem = self.open_binary(rel)
+        if fh is None:
+            return None, 0, problem
+        try:
+            with fh:
+                size = os.fstat(fh.fileno()).st_size
+                return fh.read(max(0, min(length, size))), size, None
+        except OSError as exc:
+            return None, 0, Problem("unreadable", f"cannot read {rel}: {exc.strerror or exc}")
+
+    def memo(self, key: str, compute):
+        """A value computed once per Repo (e.g. the safetensors headers several rules read)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
     def json(self, rel: str) -> JsonDoc | None:
         """The parsed JSON file, or None when the repo has no such file."""
+        self.last_read = rel
         if rel in self._json:
             return self._json[rel]
         doc = self._load_json(rel) if self.exists(rel) else None
@@ -194,6 +251,7 @@ class Repo:
     def python(self, rel: str) -> dict | None:
         """Module facts of a Python file (see repolint.pyfacts); None when the file is missing.
         A file that cannot be read gives {"problem": Problem}."""
+        self.last_read = rel
         if rel not in self._py:
             if not self.exists(rel):
                 self._py[rel] = None
@@ -245,6 +303,9 @@ class Repo:
         except RecursionError:
             doc.problem = Problem("json-syntax", "the JSON is nested too deeply to parse")
             return doc
+        except ValueError as exc:  # an integer longer than sys.get_int_max_str_digits()
+            doc.problem = _value_problem(text, exc)
+            return doc
         doc.has_duplicates = flags["dup"]
         doc.has_nonfinite = flags["nonfinite"]
         if not isinstance(doc.data, dict):
@@ -262,6 +323,32 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return entry.is_dir()  # follows symlinks, as os.walk classifies them
     except OSError:
         return False
+
+
+def outside(real_root: str, path: str | os.PathLike) -> bool:
+    """True when ``path`` resolves (symlinks followed) outside the folder ``real_root``
+    (itself already resolved)."""
+    real = os.path.realpath(path)
+    return os.path.commonpath([real, real_root]) != real_root
+
+
+def _value_problem(text: str, exc: ValueError) -> Problem:
+    """json.loads raises a plain ValueError (not JSONDecodeError) for an integer with more
+    digits than Python converts (4300 by default); transformers' json.load fails the same way."""
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    if limit:
+        for match in re.finditer(r"\d{%d,}" % (limit + 1), text):
+            if match.start() == 0 or text[match.start() - 1] in ":[,- \t\r\n":
+                line, col = offset_to_position(text, match.start())
+                return Problem(
+                    "json-syntax",
+                    f"an integer of {match.end() - match.start()} digits: Python's json refuses integers "
+                    f"over {limit} digits, so transformers fails with ValueError reading this file",
+                    line=line,
+                    column=col,
+                    help="Write the number with fewer digits (a float, or a string if it is an identifier).",
+                )
+    return Problem("json-syntax", f"the JSON cannot be parsed: {exc}")
 
 
 def _syntax_problem(text: str, exc: json.JSONDecodeError) -> Problem:

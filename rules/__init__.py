@@ -1,3 +1,4 @@
 """The rule families. Importing this package registers every rule."""
 
 from repolint.rules import auto_map, code, config, files, generation, processors, schema  # noqa: F401
+from repolint.rules import weights  # noqa: F401
