@@ -1,12 +1,16 @@
 """Settings: ``[tool.repolint]`` in the repo's pyproject.toml, or a repolint.toml.
 
 Every key is checked: an unknown key, an unknown rule or a bad value raises ConfigError,
-which the CLI turns into exit code 2.
+which the CLI turns into exit code 2 with one line naming the file, whether the file was
+named with --config or found in the repo (ruff does the same). So does a settings file
+that cannot be read: not UTF-8, not TOML, not a regular file, or a symlink out of the repo.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +20,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from repolint.repo import outside
+
 KEYS = {
     "select": "rules to run (codes, prefixes such as RL2, names, or ALL); default ALL",
     "ignore": "rules to skip, same forms as select",
     "extend-select": "rules added to select",
     "per-file-ignores": "table: glob of repo-relative paths -> list of rules ignored in those files",
-    "target-transformers": "version or list of versions to check against (default 5.23)",
+    "target-transformers": "version or list of versions to check against (default 5.24)",
     "severity": "table: rule -> error | warning | info",
     "max-file-size": "largest metadata file read, in bytes (default 20 MiB)",
 }
@@ -120,35 +126,79 @@ def parse_table(table: dict, source: str | None) -> Settings:
     return s
 
 
-def load_file(path: Path) -> Settings:
+MAX_CONFIG_SIZE = 1024 * 1024  # a settings file is a few hundred bytes
+
+
+def _read_toml(path: Path) -> dict:
+    """The parsed TOML of a settings file; every failure is one ConfigError line."""
     try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block open(), a device never end
+            raise ConfigError(f"{path}: not a regular file")
+        if st.st_size > MAX_CONFIG_SIZE:
+            raise ConfigError(f"{path}: {st.st_size} bytes, over the {MAX_CONFIG_SIZE}-byte limit for a settings file")
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            raw = fh.read(MAX_CONFIG_SIZE + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); TOML files are UTF-8") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # an integer over 4300 digits, nesting too deep
+        raise ConfigError(f"{path}: TOML that cannot be read ({type(exc).__name__}: {str(exc)[:100]})") from None
+
+
+def _tool_table(data: dict, path: Path) -> dict | None:
+    tool = data.get("tool")
+    if tool is not None and not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table ([tool]); it is a value of type {type(tool).__name__}")
+    return tool
+
+
+def load_file(path: Path) -> Settings:
+    data = _read_toml(path)
+    tool = _tool_table(data, path)
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("repolint", {})
+        table = (tool or {}).get("repolint", {})
     else:
-        table = data.get("tool", {}).get("repolint", data) if "tool" in data else data
+        table = tool.get("repolint", data) if tool is not None else data
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.repolint] must be a table")
     return parse_table(table, str(path))
 
 
+def _in_repo(repo_root: Path, name: str) -> Path | None:
+    """The repo's own settings file ``name``, or None when there is none. A symlink out of
+    the repo is refused, as for the metadata files (RL008): repolint reads only the repo."""
+    candidate = repo_root / name
+    if not os.path.lexists(candidate):
+        return None
+    real_root = os.path.realpath(repo_root)
+    if outside(real_root, candidate):
+        target = os.readlink(candidate) if os.path.islink(candidate) else os.path.realpath(candidate)
+        raise ConfigError(
+            f"{candidate}: a symlink to {target}, outside the repo; repolint does not read it "
+            "(copy the file into the repo, or name it with --config)"
+        )
+    if os.path.islink(candidate) and not os.path.exists(candidate):
+        raise ConfigError(f"{candidate}: a dangling symlink to {os.readlink(candidate)}")
+    return candidate
+
+
 def discover(repo_root: Path) -> Settings:
-    """repolint.toml wins over pyproject.toml; a pyproject without [tool.repolint] is skipped."""
-    candidate = repo_root / "repolint.toml"
-    if candidate.is_file():
+    """repolint.toml wins over pyproject.toml; a pyproject without [tool.repolint] is skipped.
+    A settings file that cannot be used is a ConfigError (exit 2), as in ruff."""
+    candidate = _in_repo(repo_root, "repolint.toml")
+    if candidate is not None:
         return load_file(candidate)
-    candidate = repo_root / "pyproject.toml"
-    if candidate.is_file():
-        try:
-            with open(candidate, "rb") as fh:
-                data = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{candidate}: invalid TOML: {exc}") from None
-        if "repolint" in data.get("tool", {}):
+    candidate = _in_repo(repo_root, "pyproject.toml")
+    if candidate is not None:
+        data = _read_toml(candidate)
+        if "repolint" in (_tool_table(data, candidate) or {}):
             return load_file(candidate)
     return Settings()

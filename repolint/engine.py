@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import traceback
 from dataclasses import dataclass, field
 
 from repolint.config import Settings
@@ -43,19 +45,23 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
         targets = [Knowledge.for_target(DEFAULT_TARGET)]
     rules = [r for r in all_rules() if r.code in settings.enabled]
 
+    crashes = _Crashes(repo)
     # (rule, finding) -> target labels it was found for, in first-seen order
     merged: dict[tuple, tuple[type[Rule], Finding, list[str]]] = {}
     for rule_cls in rules:
-        rule = rule_cls()
         contexts = [Context(repo, k) for k in targets] if rule_cls.uses_knowledge else [Context(repo)]
         for ctx in contexts:
-            for f in rule.check(ctx):
-                key = (rule_cls.code, f.file, f.pointer, f.line, f.column, f.message)
-                label = [ctx.knowledge.label] if ctx.knowledge else []
-                if key in merged:
-                    merged[key][2].extend(label)  # the same finding for another target
-                else:
-                    merged[key] = (rule_cls, f, label)
+            repo.last_read = None
+            try:  # the findings a rule yielded before it failed are kept
+                for f in rule_cls().check(ctx):
+                    key = (rule_cls.code, f.file, f.pointer, f.line, f.column, f.message)
+                    label = [ctx.knowledge.label] if ctx.knowledge else []
+                    if key in merged:
+                        merged[key][2].extend(label)  # the same finding for another target
+                    else:
+                        merged[key] = (rule_cls, f, label)
+            except Exception as exc:  # noqa: BLE001 - one rule's bug must not lose the run
+                crashes.add(rule_cls, exc)
 
     used: set[tuple[str, int, str]] = set()
     kept = []
@@ -67,7 +73,12 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
             kept.append((rule_cls, finding, list(dict.fromkeys(labels))))
     for rule_cls in rules:
         if rule_cls.after_suppressions:
-            found = rule_cls().check_suppressions(Context(repo), used, settings.enabled)
+            repo.last_read = None
+            try:
+                found = list(rule_cls().check_suppressions(Context(repo), used, settings.enabled))
+            except Exception as exc:  # noqa: BLE001
+                crashes.add(rule_cls, exc)
+                continue
             kept.extend((rule_cls, f, []) for f in found)
 
     diagnostics = []
@@ -75,17 +86,88 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
     for rule_cls, finding, labels in kept:
         if settings.ignored_in(rule_cls.code, finding.file):
             continue
-        diagnostics.append(to_diagnostic(repo, rule_cls, finding, settings, labels if multi else []))
+        try:
+            diagnostics.append(to_diagnostic(repo, rule_cls, finding, settings, labels if multi else []))
+        except Exception as exc:  # noqa: BLE001 - e.g. a finding whose fields do not validate
+            crashes.add(rule_cls, exc, file=finding.file if isinstance(finding.file, str) else None)
+    diagnostics.extend(crashes.diagnostics())
     diagnostics.sort(key=lambda d: d.sort_key())
     return Result(repo, diagnostics)
+
+
+INTERNAL_ERROR_CODE = "RL000"
+INTERNAL_ERROR_NAME = "internal-error"
+ISSUES_URL = "https://github.com/repolint/repolint/issues"
+
+
+class _Crashes:
+    """Exceptions raised inside rules, each turned into one internal-error diagnostic for
+    that rule and the file it was reading. Severity warning: an error-level finding promises
+    that transformers fails, and a crash of repolint says nothing about transformers; the
+    other rules' findings still decide the exit code (and --fail-on warning fails on it)."""
+
+    def __init__(self, repo: Repo):
+        self.repo = repo
+        self.found: dict[tuple, tuple[type[Rule], str, BaseException]] = {}
+
+    def add(self, rule_cls: type[Rule], exc: BaseException, file: str | None = None) -> None:
+        if os.environ.get("REPOLINT_DEBUG"):
+            raise exc
+        file = file or self.repo.last_read or _first_lintable(self.repo)
+        key = (rule_cls.code, file, type(exc).__name__, str(exc)[:200])
+        self.found.setdefault(key, (rule_cls, file, exc))
+
+    def diagnostics(self) -> list:
+        if not self.found:
+            return []
+        from repolint.diagnostics import Diagnostic, Location
+
+        out = []
+        for rule_cls, file, exc in self.found.values():
+            detail = " ".join(str(exc).split())[:200]
+            out.append(
+                Diagnostic(
+                    code=INTERNAL_ERROR_CODE,
+                    name=INTERNAL_ERROR_NAME,
+                    severity="warning",
+                    message=(
+                        f"internal error in {rule_cls.code} [{rule_cls.name}] while checking {file}: "
+                        f"{type(exc).__name__}{': ' + detail if detail else ''}; that rule's findings "
+                        f"for this repo may be incomplete. This is a bug in repolint: please report it "
+                        f"at {ISSUES_URL}"
+                    ),
+                    location=Location(file=file, line=1, column=1),
+                    repo=self.repo.label,
+                    help=f"raised at {_origin(exc)}; set REPOLINT_DEBUG=1 to see the traceback",
+                )
+            )
+        return out
+
+
+def _first_lintable(repo: Repo) -> str:
+    present = [n for n in CONFIG_FILES if repo.exists(n)]
+    return present[0] if present else next((f for f in repo.top_level() if f.endswith(".py")), ".")
+
+
+def _origin(exc: BaseException) -> str:
+    """Where an exception was raised, as package-relative file:line (function)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "an unknown place"
+    last = frames[-1]
+    parts = last.filename.replace(os.sep, "/").split("/")
+    return f"{'/'.join(parts[-2:])}:{last.lineno} ({last.name})"
 
 
 def _suppressed_by(repo: Repo, rule_cls: type[Rule], f: Finding):
     """The (file, line, token) of a `# repolint: ignore[...]` comment on the finding's line
     or the line above that names this rule, if any."""
-    if not f.file.endswith(".py") or f.line is None:
+    if not isinstance(f.file, str) or not f.file.endswith(".py") or not isinstance(f.line, int):
         return None
-    facts = repo.python(f.file)
+    try:
+        facts = repo.python(f.file)
+    except Exception:  # noqa: BLE001 - the rule that parses this file reports the failure
+        return None
     if not facts or "problem" in facts:
         return None
     for line in (f.line, f.line - 1):
@@ -101,7 +183,12 @@ def to_diagnostic(repo: Repo, rule_cls: type[Rule], f: Finding, settings: Settin
     line, col, end_line, end_col = f.line, f.column, f.end_line, f.end_column
     if f.pointer is not None:
         doc = repo.json(f.file)
-        span = doc.span(f.pointer, f.at_key) if doc is not None else None
+        try:
+            span = doc.span(f.pointer, f.at_key) if doc is not None else None
+        except Exception:  # noqa: BLE001 - a finding without its exact position beats no finding
+            if os.environ.get("REPOLINT_DEBUG"):
+                raise
+            span = None
         if span is not None:
             line, col, end_line, end_col = span.line, span.col, span.end_line, span.end_col
     severity = settings.severity_by_code.get(rule_cls.code) or f.severity or rule_cls.severity

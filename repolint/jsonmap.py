@@ -8,12 +8,10 @@ duplicate keys (the last one wins) and the non-standard constants NaN / Infinity
 
 from __future__ import annotations
 
+import json
+import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
-
-_WS = " \t\r\n"
-_NUMBER_CHARS = set("+-0123456789.eE")
-_CONSTANTS = ("true", "false", "null", "NaN", "Infinity", "-Infinity")
-
 
 @dataclass(frozen=True)
 class Span:
@@ -47,134 +45,96 @@ def pointer(parts) -> str:
     return "".join("/" + escape_token(str(p)) for p in parts)
 
 
-class _Scanner:
+# one token per match: punctuation | string | constant | number, after optional whitespace
+_TOKEN = re.compile(
+    r'[ \t\r\n]*(?:([{}\[\],:])|("[^"\\]*(?:\\.[^"\\]*)*")|(-?Infinity|NaN|true|false|null)|([-+0-9.eE]+))',
+    re.S,
+)
+_PUNCT, _STRING, _CONSTANT = 1, 2, 3
+MAX_DEPTH = 2000  # containers mapped; json.loads itself refuses nesting near 1000 deep
+_NONFINITE = ("NaN", "Infinity", "-Infinity")
+
+
+class _Positions:
+    """Offset -> 1-based (line, column); lines end at \\n only, as json counts them."""
+
     def __init__(self, text: str):
-        self.text = text
-        self.n = len(text)
-        self.i = 0
-        self.line = 1
-        self.line_start = 0
-        self.map = SourceMap()
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
 
-    # -- position helpers -------------------------------------------------
-    def pos(self) -> tuple[int, int]:
-        return self.line, self.i - self.line_start + 1
+    def span(self, start: int, end: int) -> Span:
+        return Span(*self.at(start), *self.at(end))
 
-    def advance(self, count: int = 1) -> None:
-        text = self.text
-        for _ in range(count):
-            if self.i >= self.n:
-                return
-            if text[self.i] == "\n":
-                self.line += 1
-                self.line_start = self.i + 1
-            self.i += 1
-
-    def skip_ws(self) -> None:
-        text, n = self.text, self.n
-        while self.i < n and text[self.i] in _WS:
-            self.advance()
-
-    # -- grammar ----------------------------------------------------------
-    def value(self, ptr: str, key: Span | None) -> None:
-        self.skip_ws()
-        start = self.pos()
-        if self.i >= self.n:
-            raise ValueError("unexpected end of input")
-        ch = self.text[self.i]
-        if ch == "{":
-            self.obj(ptr)
-        elif ch == "[":
-            self.arr(ptr)
-        elif ch == '"':
-            self.string()
-        else:
-            self.scalar(ptr, start)
-        end = self.pos()
-        self.map.entries[ptr] = Entry(Span(*start, *end), key)
-
-    def scalar(self, ptr: str, start: tuple[int, int]) -> None:
-        for const in _CONSTANTS:
-            if self.text.startswith(const, self.i):
-                self.advance(len(const))
-                if const in ("NaN", "Infinity", "-Infinity"):
-                    self.map.nonfinite.append((ptr, Span(*start, *self.pos())))
-                return
-        begin = self.i
-        while self.i < self.n and self.text[self.i] in _NUMBER_CHARS:
-            self.advance()
-        if self.i == begin:
-            raise ValueError(f"unexpected character {self.text[self.i]!r}")
-
-    def string(self) -> str:
-        # positioned on the opening quote; json.loads already validated escapes
-        self.advance()
-        chars = []
-        text = self.text
-        while self.i < self.n:
-            ch = text[self.i]
-            if ch == '"':
-                self.advance()
-                return "".join(chars)
-            if ch == "\\":
-                nxt = text[self.i + 1 : self.i + 2]
-                if nxt == "u":
-                    chars.append(chr(int(text[self.i + 2 : self.i + 6], 16)))
-                    self.advance(6)
-                    continue
-                chars.append({"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}.get(nxt, nxt))
-                self.advance(2)
-                continue
-            chars.append(ch)
-            self.advance()
-        raise ValueError("unterminated string")
-
-    def obj(self, ptr: str) -> None:
-        self.advance()  # {
-        seen: set[str] = set()
-        while True:
-            self.skip_ws()
-            if self.i < self.n and self.text[self.i] == "}":
-                self.advance()
-                return
-            key_start = self.pos()
-            key = self.string()
-            key_span = Span(*key_start, *self.pos())
-            child = ptr + "/" + escape_token(key)
-            if key in seen:
-                self.map.duplicates.append((child, key_span))
-            seen.add(key)
-            self.skip_ws()
-            self.advance()  # :
-            # a duplicate overwrites the entry: the span kept is the one json.loads keeps
-            self.value(child, key_span)
-            self.skip_ws()
-            if self.i < self.n and self.text[self.i] == ",":
-                self.advance()
-
-    def arr(self, ptr: str) -> None:
-        self.advance()  # [
-        index = 0
-        while True:
-            self.skip_ws()
-            if self.i < self.n and self.text[self.i] == "]":
-                self.advance()
-                return
-            self.value(f"{ptr}/{index}", None)
-            index += 1
-            self.skip_ws()
-            if self.i < self.n and self.text[self.i] == ",":
-                self.advance()
+    def at(self, offset: int) -> tuple[int, int]:
+        before = bisect_left(self.newlines, offset)  # newlines before the offset
+        line_start = self.newlines[before - 1] + 1 if before else 0
+        return before + 1, offset - line_start + 1
 
 
 def build_source_map(text: str) -> SourceMap:
-    """Map every JSON pointer in ``text`` (already known to parse) to its spans."""
-    scanner = _Scanner(text)
-    try:
-        scanner.value("", None)
-    except (ValueError, IndexError):
-        pass  # a partial map is still useful; json.loads is the judge of validity
-    return scanner.map
+    """Map every JSON pointer in ``text`` (already known to parse) to its spans.
+
+    A token loop with an explicit stack of open containers, so any nesting depth that
+    ``json.loads`` accepts (and more) costs memory, not recursion. On text that is not
+    valid JSON the map is partial: ``json.loads`` is the judge of validity."""
+    smap = SourceMap()
+    entries = smap.entries
+    where = _Positions(text)
+    # open containers: [is_object, pointer, start offset, key span, item count, keys seen, expect key]
+    stack: list[list] = []
+    member_ptr, member_key = "", None  # the pending object member, after its key
+    for match in _TOKEN.finditer(text):
+        kind = match.lastindex
+        start, end = match.start(kind), match.end()
+        top = stack[-1] if stack else None
+        if kind == _PUNCT:
+            ch = text[start]
+            if ch == ":":
+                continue
+            if ch == ",":
+                if top is not None and top[0]:
+                    top[6] = True
+                continue
+            if ch in "}]":
+                if top is None:
+                    break
+                stack.pop()
+                if top[1] is not None:
+                    entries[top[1]] = Entry(where.span(top[2], end), top[3])
+                continue
+        if top is None:
+            ptr, key = "", None
+        elif top[0]:
+            if top[6] and kind == _STRING:  # an object key
+                top[6] = False
+                if top[1] is None:
+                    continue
+                name = text[start + 1 : end - 1]
+                if "\\" in name:
+                    name = json.loads(text[start:end])
+                member_ptr = top[1] + "/" + escape_token(name)
+                member_key = where.span(start, end)
+                if name in top[5]:
+                    smap.duplicates.append((member_ptr, member_key))
+                top[5].add(name)
+                continue
+            # a duplicate overwrites the entry: the span kept is the one json.loads keeps
+            ptr, key = (member_ptr, member_key) if top[1] is not None else (None, None)
+        else:
+            ptr, key = (f"{top[1]}/{top[4]}" if top[1] is not None else None), None
+            top[4] += 1
+        if kind == _PUNCT:  # { or [
+            if len(stack) >= MAX_DEPTH:
+                ptr = None  # too deep to map (pointers would cost depth**2 memory): the parent's span is used
+            stack.append([text[start] == "{", ptr, start, key, 0, set(), True])
+            continue
+        if ptr is not None:
+            span = where.span(start, end)
+            entries[ptr] = Entry(span, key)
+            if kind == _CONSTANT and text[start:end] in _NONFINITE:
+                smap.nonfinite.append((ptr, span))
+        if not stack:
+            break  # the root was a scalar
+    return smap
 
 
 def offset_to_position(text: str, offset: int) -> tuple[int, int]:

@@ -204,17 +204,24 @@ class LabelMismatch(Rule):
                 pointer="/num_labels",
             )
         if ids and isinstance(label2id, dict):
+            # values may be any JSON (RL101 reports wrong types); lists and objects are not
+            # hashable, so they are compared, never looked up
             for label, idx in label2id.items():
-                if ids.get(idx) != label:
-                    where = f"id2label[{idx}] is {ids[idx]!r}" if idx in ids else f"id2label has no id {idx!r}"
+                known = _hashable(idx) and idx in ids
+                if not known or ids[idx] != label:
+                    where = f"id2label[{idx}] is {ids[idx]!r}" if known else f"id2label has no id {idx!r}"
                     yield Finding(
                         "config.json",
                         f"label2id[{label!r}] is {idx!r}, but {where}",
                         pointer=pointer(["label2id", label]),
                     )
-            missing = [v for v in ids.values() if v not in label2id]
+            missing = [v for v in ids.values() if not (_hashable(v) and v in label2id)]
             if missing:
                 yield Finding("config.json", f"label2id lacks labels {missing[:5]} that id2label has", pointer="/label2id")
+
+
+def _hashable(value) -> bool:
+    return not isinstance(value, (list, dict))
 
 
 @register

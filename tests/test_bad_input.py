@@ -91,3 +91,214 @@ def test_only_the_root_folder_is_read(tmp_path):
     })
     os.symlink(".", root / "loop")
     assert lint(root) == []
+
+
+# -- regressions from the fuzzer (issue 11): each one a CLI run, as a user meets it -----------
+
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+def _check(tmp_path, repo="m", *args, fmt="json"):
+    """`repolint check` in a subprocess: (exit code, findings or stdout, stderr)."""
+    r = repolint("check", repo, "--format", fmt, *args, cwd=tmp_path)
+    assert "Traceback" not in r.stderr + r.stdout, r.stderr
+    out = json.loads(r.stdout) if fmt in ("json", "sarif") and r.returncode in (0, 1) else r.stdout
+    return r.returncode, out, r.stderr
+
+
+def _codes(findings):
+    return sorted({f["code"] for f in findings})
+
+
+def _nested(depth: int, inner: str) -> str:
+    return '{\n  "model_type": "bert",\n  "x": ' + '{"a": ' * depth + inner + "}" * depth + "\n}\n"
+
+
+def test_deep_json_finding_gets_its_position(tmp_path):
+    # the position scanner was recursive: RecursionError at ~550 levels once a finding needed a span
+    write_repo(tmp_path / "m", {"config.json": _nested(580, '{"k": 1, "k": NaN}')})
+    code, findings, _ = _check(tmp_path)
+    assert code == 0 and _codes(findings) == ["RL003", "RL004"], findings
+    dup = next(f for f in findings if f["code"] == "RL003")
+    assert dup["location"]["line"] == 3 and dup["location"]["column"] > 580 * 6
+
+
+@pytest.mark.parametrize("labels", [
+    '"id2label": {"0": ["NEG"], "1": {"x": 1}}, "label2id": {"NEG": 0}',
+    '"id2label": {"0": "NEG", "1": "POS"}, "label2id": {"NEG": [0], "POS": {"x": 1}}',
+])
+def test_id2label_values_of_any_json_type(tmp_path, labels):
+    write_repo(tmp_path / "m", {"config.json": '{"model_type": "bert", ' + labels + "}"})
+    code, findings, _ = _check(tmp_path)
+    assert code in (0, 1) and "RL204" in _codes(findings) and "RL000" not in _codes(findings), findings
+
+
+def test_integer_over_the_digit_limit_is_a_finding(tmp_path):
+    write_repo(tmp_path / "m", {"config.json": '{\n  "model_type": "bert",\n  "vocab_size": ' + "7" * 5000 + "\n}\n"})
+    code, findings, _ = _check(tmp_path)
+    assert code == 1 and _codes(findings) == ["RL001"], findings
+    assert findings[0]["location"]["line"] == 3 and "5000 digits" in findings[0]["message"]
+
+
+def test_transformers_fails_on_an_integer_over_the_digit_limit(tmp_path):
+    # the RL001 error above is a promise: transformers' own json.load must fail on the file
+    pytest.importorskip("transformers")
+    write_repo(tmp_path / "m", {"config.json": '{"model_type": "bert", "vocab_size": ' + "7" * 5000 + "}"})
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).parent / "oracle.py")],
+        input=json.dumps([{"dir": str(tmp_path / "m"), "loader": "AutoConfig"}]),
+        capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300,
+    )
+    outcome = json.loads(proc.stdout.strip().splitlines()[-1])[0]
+    assert not outcome["ok"] and "ValueError" in outcome["error"], outcome
+
+
+@pytest.mark.parametrize("files,expect", [
+    ({"repolint.toml": b'select = ["caf\xe9"]\n'}, "repolint.toml: not valid UTF-8"),
+    ({"pyproject.toml": "tool = 3\n"}, "pyproject.toml: `tool` must be a table"),
+    ({"repolint.toml": "tool = 3\n"}, "repolint.toml: `tool` must be a table"),
+    ({"pyproject.toml": "[tool]\nrepolint = 3\n"}, "[tool.repolint] must be a table"),
+    ({"repolint.toml": "max-file-size = " + "9" * 5000 + "\n"}, "repolint.toml: TOML that cannot be read"),
+    ({"repolint.toml": "x = " + "[" * 3000 + "]" * 3000 + "\n"}, "repolint.toml: TOML that cannot be read"),
+    ({"repolint.toml": "@symlink:/etc/passwd"}, "repolint.toml: a symlink to /etc/passwd, outside the repo"),
+    ({"pyproject.toml": "@symlink:/etc/passwd"}, "pyproject.toml: a symlink to /etc/passwd, outside the repo"),
+    ({"repolint.toml": "@symlink:nowhere.toml"}, "repolint.toml: a dangling symlink"),
+    ({"repolint.toml/x": ""}, "repolint.toml: not a regular file"),
+])
+def test_an_unusable_settings_file_is_one_line_and_exit_2(tmp_path, files, expect):
+    # ruff's behaviour: a settings file it cannot use, found or named, stops the run (exit 2)
+    write_repo(tmp_path / "m", {"config.json": '{"model_type": "bert"}', **files})
+    code, _, err = _check(tmp_path, fmt="concise")
+    assert code == 2 and expect in err, err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("repolint: error: ")
+
+
+def test_settings_files_behind_symlinks(tmp_path):
+    # a symlink inside the repo is followed; named explicitly (--config) one outside is used too
+    write_repo(tmp_path / "shared", {"lint.toml": 'ignore = ["RL201"]\n'})
+    write_repo(tmp_path / "m", {"config.json": '{"model_type": "lama"}', "conf/lint.toml": 'ignore = ["RL201"]\n',
+                                "repolint.toml": "@symlink:conf/lint.toml"})
+    assert _check(tmp_path)[:2] == (0, [])
+    (tmp_path / "m" / "repolint.toml").unlink()
+    assert _check(tmp_path)[0] == 1
+    assert _check(tmp_path, "m", "--config", str(tmp_path / "shared" / "lint.toml"))[:2] == (0, [])
+
+
+def test_fifo_settings_file_does_not_block(tmp_path):
+    write_repo(tmp_path / "m", {"config.json": '{"model_type": "bert"}'})
+    os.mkfifo(tmp_path / "m" / "repolint.toml")
+    code, _, err = _check(tmp_path, fmt="concise")
+    assert code == 2 and "not a regular file" in err
+    code, _, err = _check(tmp_path, "m", "--config", str(tmp_path / "m" / "repolint.toml"), fmt="concise")
+    assert code == 2 and "not a regular file" in err
+
+
+NOT_UTF8 = "modeling_\udcff.py"  # the name b"modeling_\xff.py" as Python lists it
+
+
+@pytest.mark.parametrize("fmt", ["full", "concise", "json", "sarif", "github"])
+def test_file_name_that_is_not_utf8(tmp_path, fmt):
+    root = write_repo(tmp_path / "m", {"config.json": '{"model_type": "bert", "auto_map": {"AutoModel": "modeling_\\udcff.M"}}'})
+    with open(os.path.join(os.fsencode(root), b"modeling_\xff.py"), "wb") as fh:
+        fh.write(b"class M(:\n")
+    for args in ([], ["-o", str(tmp_path / "report")]):
+        r = repolint("check", "m", "--format", fmt, *args, cwd=tmp_path)
+        assert r.returncode == 1 and "Traceback" not in r.stderr and r.stderr == "", r.stderr
+        text = (tmp_path / "report").read_text(encoding="utf-8") if args else r.stdout
+        assert "RL601" in text
+        if fmt == "sarif":
+            uris = [res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for res in json.loads(text)["runs"][0]["results"]]
+            assert "m/modeling_%FF.py" in uris  # the file's real bytes, percent-encoded
+        if fmt == "json":
+            assert "m/" + NOT_UTF8.replace("\udcff", "\ufffd") in [d["repo"] + "/" + d["location"]["file"] for d in json.loads(text)]
+
+
+@pytest.mark.parametrize("fmt", ["full", "concise"])
+def test_control_characters_in_folder_and_file_names_are_escaped(tmp_path, fmt):
+    write_repo(tmp_path / "a\nb\x1b[31m", {"config.json": '{"model_type": "lama", "auto_map": {"AutoModel": "modeling_\\u001b\\n.M"}}'})
+    r = repolint("check", "a\nb\x1b[31m", "--format", fmt, cwd=tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "\x1b" not in r.stdout
+    lines = r.stdout.splitlines()
+    heads = [line for line in lines if "RL201" in line or "RL304" in line]
+    assert len(heads) == 2 and all(h.startswith("a\\nb\\x1b[31m/config.json:1:") for h in heads), lines
+    assert lines[-1] == "Found 2 errors in a\\nb\\x1b[31m."
+
+
+def test_file_system_oddities(tmp_path):
+    root = write_repo(tmp_path / "m", {
+        "config.json": '{"model_type": "bert", "auto_map": {"AutoConfig": "configuration_x.C", "AutoModel": "modeling_d.M", '
+                       '"AutoModelForCausalLM": "modeling_gone.M", "AutoModelForMaskedLM": "-rf x.M"}}',
+        "tokenizer_config.json/inner": "",  # a folder named like a metadata file
+        "modeling_d.py/inner.txt": "x",  # a folder named like a module
+        "modeling_gone.py": "@symlink:nowhere/modeling_gone.py",
+        "-rf x.py": "class M:\n    pass\n",
+        "modèle ☃.py": "x = 1\n",
+    })
+    os.mkfifo(root / "configuration_x.py")
+    os.mkfifo(root / "preprocessor_config.json")
+    r = repolint("check", "m", "--format", "json", cwd=tmp_path)  # a FIFO opened for reading would block here
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    by_file = {}
+    for f in json.loads(r.stdout):
+        by_file.setdefault(f["location"]["file"], set()).add(f["code"])
+    assert "RL000" not in {c for codes in by_file.values() for c in codes}, by_file
+    assert "RL009" in by_file["tokenizer_config.json"] and "RL009" in by_file["preprocessor_config.json"], by_file
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_file(tmp_path):
+    root = write_repo(tmp_path / "m", {"config.json": '{"model_type": "bert"}'})
+    os.chmod(root / "config.json", 0)
+    try:
+        code, findings, _ = _check(tmp_path)
+    finally:
+        os.chmod(root / "config.json", 0o644)
+    assert code == 1 and _codes(findings) == ["RL009"]
+
+
+CRASHING_RULE = """
+import sys
+from repolint.registry import Example, Rule, register
+
+@register
+class Crashes(Rule):
+    code = "RL999"
+    name = "crashes"
+    summary = "a rule with a bug"
+    severity = "error"
+    why = fix_text = "test"
+    invalid = valid = [Example({})]
+
+    def check(self, ctx):
+        ctx.repo.json("config.json")
+        yield from ()
+        raise ZeroDivisionError("boom")
+
+from repolint.cli import main
+sys.argv = ["repolint", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("model_type,fail_on,exit_code", [("lama", "error", 1), ("bert", "error", 0), ("bert", "warning", 1)])
+def test_a_rule_that_raises_is_an_internal_error_finding(tmp_path, model_type, fail_on, exit_code):
+    write_repo(tmp_path / "m", {"config.json": '{"model_type": "%s"}' % model_type})
+    script = tmp_path / "crash.py"
+    script.write_text(CRASHING_RULE)
+    for fmt in ("json", "full", "sarif", "github", "concise"):
+        r = subprocess.run([sys.executable, str(script), "check", "m", "--fail-on", fail_on, "--format", fmt],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                           env={k: v for k, v in os.environ.items() if k != "REPOLINT_DEBUG"})
+        assert r.returncode == exit_code and "Traceback" not in r.stderr, r.stderr
+        assert "RL000" in r.stdout
+        if fmt == "json":
+            findings = json.loads(r.stdout)
+            crash = next(f for f in findings if f["code"] == "RL000")
+            assert crash["severity"] == "warning" and crash["location"]["file"] == "config.json"
+            assert "internal error in RL999 [crashes]" in crash["message"] and "ZeroDivisionError: boom" in crash["message"]
+            assert "please report" in crash["message"] and "crash.py" in crash["help"]
+            assert ("RL201" in _codes(findings)) == (model_type == "lama")

@@ -126,7 +126,7 @@ def plural(n: int, word: str) -> str:
 
 
 def summary_line(result) -> str:
-    label = result.repo.label
+    label = clean_text(str(result.repo.label), one_line=True)
     if not result.linted:
         return (
             f"{label}: nothing to lint (no config.json, tokenizer_config.json, "
@@ -160,6 +160,31 @@ def clean_text(text: str, *, one_line: bool = False) -> str:
     if one_line:
         text = text.replace("\n", "\\n")
     return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def no_surrogates(value):
+    """Text that encodes as UTF-8: lone surrogates (a file name that is not UTF-8, read with
+    surrogateescape, or a "\\udXXX" escape in a JSON string) become U+FFFD; in the strings
+    of a JSON-like value (dicts, lists) too."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {no_surrogates(k): no_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [no_surrogates(v) for v in value]
+    return value
+
+
+def fs_bytes(path: str) -> bytes:
+    """The bytes of a file name as the file system has them (surrogateescape undone); other
+    lone surrogates, which no file name can hold, become '?'."""
+    try:
+        return path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "replace")
 
 
 def clean_source(text: str) -> str:

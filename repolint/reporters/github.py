@@ -8,13 +8,14 @@ Escaping follows the Actions toolkit (``@actions/core`` ``command.ts``): in the 
 
 from __future__ import annotations
 
-from repolint.reporters import sev, workspace_path
+from repolint.reporters import clean_text, sev, workspace_path
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return clean_text(text)  # the other control characters, and lone surrogates
 
 
 def escape_property(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from repolint.reporters import rule_lookup, rule_url
+from repolint.reporters import no_surrogates, rule_lookup, rule_url
 
 
 def render(results, *, color: bool = False) -> str:
@@ -14,6 +14,6 @@ def render(results, *, color: bool = False) -> str:
         for diag in result.diagnostics:
             item = diag.model_dump(mode="json")
             item["url"] = rule_url(lookup(diag.code), diag.code, diag.name)
-            items.append(item)
+            items.append(no_surrogates(item))
     # field order is the model's, and stable; ASCII-only so any consumer / console copes
     return json.dumps(items, indent=2, ensure_ascii=True)

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from repolint.reporters import cwd_relative, rule_lookup, rule_url, sev
+from repolint.reporters import cwd_relative, fs_bytes, no_surrogates, rule_lookup, rule_url, sev
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/repolint/repolint"
@@ -56,7 +56,8 @@ def render(results, *, color: bool = False) -> str:
         "results": sarif_results,
     }
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=True)
+    # ASCII only, and no lone surrogate escapes, which strict JSON readers refuse
+    return json.dumps(no_surrogates(log), indent=2, ensure_ascii=True)
 
 
 def _descriptor(code: str, diag, rule) -> dict:
@@ -86,10 +87,12 @@ def _descriptor(code: str, diag, rule) -> dict:
 
 
 def _location(result, file: str, cwd: str) -> dict:
+    # URIs percent-encode the file name's bytes, so a name that is not UTF-8 stays exact
     rel = cwd_relative(result, file, cwd)
     if rel is not None:
-        return {"uri": quote(rel, safe="/"), "uriBaseId": SRCROOT}
-    return {"uri": Path(os.path.abspath(os.path.join(os.fspath(result.repo.root), file))).as_uri()}
+        return {"uri": quote(fs_bytes(rel), safe="/"), "uriBaseId": SRCROOT}
+    absolute = os.path.abspath(os.path.join(os.fspath(result.repo.root), file))
+    return {"uri": "file://" + quote(fs_bytes(Path(absolute).as_posix()), safe="/:")}
 
 
 def _region(line: int, column: int, end_line: int | None, end_column: int | None) -> dict:
