@@ -238,6 +238,51 @@ def _field_schema_for(ctx):
     return data, field_schema(k.version, mt)
 
 
+MAX_SUB_CONFIG_DEPTH = 4
+
+
+def config_targets(ctx):
+    """(JSON path, dict, field schema) of config.json and of every nested sub-config
+    (``text_config``, ``vision_config``, ...) that transformers builds with a typed class.
+
+    A composite config builds each sub-config dict with the class of its SubConfigSpec: a fixed
+    class ignores the dict's ``model_type``; a spec with ``config_class=AutoConfig`` (listed in
+    ``sub_configs_dynamic``) picks the class by the dict's ``model_type``, else its default.
+    For a schema without that list (an older snapshot), a dict whose model_type differs from
+    the default is skipped rather than checked against the wrong class."""
+    data, schema = _field_schema_for(ctx)
+    if not schema:
+        return
+    k = ctx.knowledge
+    stack = [((), data, schema)]
+    while stack:
+        path, obj, sch = stack.pop(0)
+        yield path, obj, sch
+        if len(path) >= MAX_SUB_CONFIG_DEPTH:
+            continue
+        dynamic = sch.get("sub_configs_dynamic")
+        for key, default_mt in (sch.get("sub_configs") or {}).items():
+            sub = obj.get(key)
+            if not isinstance(sub, dict) or key == "backbone_config":  # backbones go through their own BC path
+                continue
+            own = sub.get("model_type")
+            mt = default_mt
+            if dynamic is None:
+                if own is not None and own != default_mt:
+                    continue
+            elif key in dynamic and own is not None:
+                mt = own
+            if not isinstance(mt, str) or mt not in k.model_types:
+                continue
+            sub_schema = field_schema(k.version, mt)
+            if sub_schema:
+                stack.append(((*path, key), sub, sub_schema))
+
+
+def _where(path) -> str:
+    return "".join(f"{p}." for p in path)
+
+
 @register
 class FieldType(Rule):
     code = "RL102"
@@ -247,25 +292,31 @@ class FieldType(Rule):
     why = (
         "transformers 5 declares each built-in config class as a strict dataclass: field types are "
         'checked when config.json is loaded, so `"hidden_size": "768"` raises '
-        "StrictDataclassFieldValidationError. The types come from the config classes of the target "
-        "release (a data snapshot; repolint does not import transformers)."
+        "StrictDataclassFieldValidationError. Nested sub-configs (`text_config`, `vision_config`, ...) "
+        "are built with their own typed classes and checked the same way. The types come from the "
+        "config classes of the target release (a data snapshot; repolint does not import transformers)."
     )
     fix_text = "Write the value with the declared type (a number without quotes, true/false, a list ...)."
-    invalid = [Example({"config.json": '{\n  "model_type": "bert",\n  "hidden_size": "768"\n}\n'}, [("config.json", 3)])]
-    valid = [Example({"config.json": '{\n  "model_type": "bert",\n  "hidden_size": 768\n}\n'})]
+    invalid = [
+        Example({"config.json": '{\n  "model_type": "bert",\n  "hidden_size": "768"\n}\n'}, [("config.json", 3)]),
+        Example({"config.json": '{\n  "model_type": "clip",\n  "text_config": {\n    "vocab_size": "49408"\n  }\n}\n'}, [("config.json", 4)]),
+        Example({"config.json": '{\n  "model_type": "llava",\n  "text_config": {\n    "model_type": "qwen2",\n    "use_sliding_window": "yes"\n  }\n}\n'}, [("config.json", 5)]),
+    ]
+    valid = [
+        Example({"config.json": '{\n  "model_type": "bert",\n  "hidden_size": 768\n}\n'}),
+        Example({"config.json": '{\n  "model_type": "llava",\n  "text_config": {\n    "model_type": "qwen2",\n    "use_sliding_window": true\n  }\n}\n'}),
+    ]
 
     def check(self, ctx):
-        data, schema = _field_schema_for(ctx)
-        if not schema:
-            return
-        for name, prop in schema.get("properties", {}).items():
-            if name in data and not _type_ok(data[name], prop):
-                yield Finding(
-                    "config.json",
-                    f"{name} is {json.dumps(data[name])[:60]}, but {schema['config_class']}.{name} "
-                    f"must be {_schema_text(prop)}",
-                    pointer=pointer([name]),
-                )
+        for path, data, schema in config_targets(ctx):
+            for name, prop in schema.get("properties", {}).items():
+                if name in data and not _type_ok(data[name], prop):
+                    yield Finding(
+                        "config.json",
+                        f"{_where(path)}{name} is {json.dumps(data[name])[:60]}, but {schema['config_class']}.{name} "
+                        f"must be {_schema_text(prop)}",
+                        pointer=pointer([*path, name]),
+                    )
 
 
 @register
@@ -277,7 +328,8 @@ class ConfigValidator(Rule):
     why = (
         "Besides field types, transformers 5 config classes run `validate_*` methods when loaded: "
         "e.g. `hidden_size` must be a multiple of `num_attention_heads`, and `layer_types` must "
-        "have `num_hidden_layers` known entries. A failure raises StrictDataclassClassValidationError."
+        "have `num_hidden_layers` known entries. A failure raises StrictDataclassClassValidationError. "
+        "The validators of each nested sub-config's class run too."
     )
     fix_text = "Make the values consistent, as the message says."
     invalid = [
@@ -289,10 +341,12 @@ class ConfigValidator(Rule):
     valid = [Example({"config.json": '{\n  "model_type": "clip_text_model",\n  "hidden_size": 96,\n  "num_attention_heads": 8\n}\n'})]
 
     def check(self, ctx):
-        data, schema = _field_schema_for(ctx)
-        if not schema:
-            return
+        for path, data, schema in config_targets(ctx):
+            yield from self._validate(path, data, schema)
+
+    def _validate(self, path, data, schema):
         defaults = {name: prop.get("default") for name, prop in schema.get("properties", {}).items()}
+        where = _where(path)
         for v in schema.get("validators", []):
             if v.get("kind") == "divisible":
                 a, b = v["dividend"], v["divisor"]
@@ -302,14 +356,14 @@ class ConfigValidator(Rule):
                 if x % y:
                     yield Finding(
                         "config.json",
-                        f"{a} ({x}) is not a multiple of {b} ({y}); {schema['config_class']} refuses this config",
-                        pointer=pointer([a]) if a in data else pointer([b]),
+                        f"{where}{a} ({x}) is not a multiple of {where}{b} ({y}); {schema['config_class']} refuses this config",
+                        pointer=pointer([*path, a]) if a in data else pointer([*path, b]),
                     )
             elif v.get("kind") == "layer_types":
-                yield from _check_layer_types(v, data, defaults, schema["config_class"])
+                yield from _check_layer_types(v, data, defaults, schema["config_class"], path)
 
 
-def _check_layer_types(v: dict, data: dict, defaults: dict, config_class: str):
+def _check_layer_types(v: dict, data: dict, defaults: dict, config_class: str, path=()):
     """transformers' validate_layer_type: entries (after the legacy remap) in the allowed set,
     and as many as num_hidden_layers. It stops at the first list that is unset, hence "requires"."""
     field_name = v["attribute"]
@@ -322,15 +376,16 @@ def _check_layer_types(v: dict, data: dict, defaults: dict, config_class: str):
     remap = v.get("remap", {})
     allowed = v.get("allowed", [])
     bad = [t for t in layers if not isinstance(t, str) or remap.get(t, t) not in allowed]
+    where = _where(path)
     if bad:
         yield Finding(
             "config.json",
-            f"{field_name} has entries {sorted(set(map(str, bad)))[:5]} that {config_class} does not accept; allowed: {', '.join(allowed)}",
-            pointer=pointer([field_name]),
+            f"{where}{field_name} has entries {sorted(set(map(str, bad)))[:5]} that {config_class} does not accept; allowed: {', '.join(allowed)}",
+            pointer=pointer([*path, field_name]),
         )
     elif _is_type(count, "integer") and count != len(layers):
         yield Finding(
             "config.json",
-            f"{field_name} has {len(layers)} entries but {v.get('count_attribute', 'num_hidden_layers')} is {count}; {config_class} requires them equal",
-            pointer=pointer([field_name]),
+            f"{where}{field_name} has {len(layers)} entries but {v.get('count_attribute', 'num_hidden_layers')} is {count}; {config_class} requires them equal",
+            pointer=pointer([*path, field_name]),
         )

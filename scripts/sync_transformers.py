@@ -1594,11 +1594,18 @@ def build_field_schemas(config_mapping_names: dict[str, str]) -> tuple[dict[str,
         }
         if attribute_map:
             entry["attribute_map"] = attribute_map
-        subs = {}
+        subs, dynamic = {}, []
         for key, spec in (getattr(cls, "sub_configs_defaults", None) or {}).items():
             subs[key] = getattr(spec, "model_type", None) or None
+            # a spec with config_class=AutoConfig picks the class by the dict's own model_type (the
+            # recorded one is the default); a spec with a fixed class ignores the dict's model_type
+            spec_cls = getattr(spec, "config_class", None)
+            if not (isinstance(spec_cls, type) and issubclass(spec_cls, cu.PreTrainedConfig)):
+                dynamic.append(key)
         if subs:
             entry["sub_configs"] = subs
+        if dynamic:
+            entry["sub_configs_dynamic"] = sorted(dynamic)
         out[mt] = entry
         stats["files"] += 1
     return out, stats
