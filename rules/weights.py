@@ -31,13 +31,19 @@ _INPUT_EMBEDDINGS = ("embed_tokens.weight", "wte.weight", "word_embeddings.weigh
 _OUTPUT_HEADS = ("lm_head.weight", "embed_out.weight")
 
 
-class SafetensorsBytes(bytes):
-    """The bytes of a small safetensors file for rule examples; its docs show the header."""
+class BinaryExample(bytes):
+    """The bytes of a small binary file in a rule example; the docs show ``description``."""
 
-    header: str = ""
+    description: str = ""
 
-    def decode(self, *args, **kwargs) -> str:  # what the docs render for this file
-        return f"(safetensors) header: {self.header}\n(then {len(self) - 8 - len(self.header.encode())} data bytes)\n"
+    def decode(self, *args, **kwargs) -> str:  # what repolint.docs renders for this file
+        return self.description
+
+    @classmethod
+    def of(cls, data: bytes, description: str) -> "BinaryExample":
+        out = cls(data)
+        out.description = description
+        return out
 
 
 def st_file(tensors: dict, data_len: int | None = None, *, raw_header: str | None = None) -> bytes:
@@ -47,10 +53,9 @@ def st_file(tensors: dict, data_len: int | None = None, *, raw_header: str | Non
         {k: {"dtype": d, "shape": list(s), "data_offsets": [a, b]} for k, (d, s, a, b) in tensors.items()},
         separators=(",", ":"),
     )
-    end = max((b for *_, b in tensors.values()), default=0)
-    out = SafetensorsBytes(struct.pack("<Q", len(header.encode())) + header.encode() + b"\0" * (end if data_len is None else data_len))
-    out.header = header
-    return out
+    n = max((b for *_, b in tensors.values()), default=0) if data_len is None else data_len
+    return BinaryExample.of(struct.pack("<Q", len(header.encode())) + header.encode() + b"\0" * n,
+                            f"(safetensors) header: {header}\n(then {n} data bytes)\n")
 
 
 def _loaded(ctx) -> set[str]:
