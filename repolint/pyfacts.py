@@ -23,7 +23,7 @@ from pathlib import Path
 
 from repolint import __version__
 
-FACTS_FORMAT = 4  # bump whenever extract() changes what it records
+FACTS_FORMAT = 6  # bump whenever extract() changes what it records
 # the regexes transformers' dynamic_module_utils.get_relative_imports applies, line by line
 _REL_IMPORT = re.compile(r"^\s*import\s+\.(\S+)\s*$", re.MULTILINE)
 _REL_FROM = re.compile(r"^\s*from\s+\.(\S+)\s+import", re.MULTILINE)

@@ -13,8 +13,10 @@ what its code does when it runs, for the version-compatibility and remote-code r
   ``super().__init__``), whether its ``__init__`` calls ``self.post_init()``, and the literal
   form of ``_tied_weights_keys``;
 * ``calls``: calls whose callee comes from an import, resolved through it (``sp.run`` ->
-  ``subprocess.run``), and calls of a few builtins (``eval``, ``exec``, ``open``, ...), with
-  whether the first argument is a string literal;
+  ``subprocess.run``), calls of a few builtins (``eval``, ``exec``, ``open``, ...) and any call
+  passing ``trust_remote_code``, with whether the first argument is a string literal, the
+  first three positional arguments' literal values (None when not a short literal), the
+  literal keyword arguments and every keyword's name;
 * ``subscripts``: ``<...>.rope_scaling["type"]`` style reads of a config dict by a literal key.
 
 The walk is iterative (an explicit stack), so deeply nested code cannot exhaust the
@@ -132,6 +134,17 @@ def _class_info(node: ast.ClassDef) -> dict:
     return info
 
 
+def _is_literal(node) -> bool:
+    return isinstance(node, ast.Constant) and (
+        node.value is None or isinstance(node.value, (bool, int, float)) or (isinstance(node.value, str) and len(node.value) <= 300)
+    )
+
+
+def _literal(node):
+    """A short literal argument's value (str, number, bool, None); None for anything else."""
+    return node.value if _is_literal(node) else None
+
+
 def _form(value) -> str:
     if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
         return "list"
@@ -181,10 +194,17 @@ def collect(tree: ast.Module) -> dict:
                 if name:
                     writes.add(name)
             head, _, rest = (callee or "").partition(".")
-            if head in aliases or head in _BUILTIN_CALLS:
-                full = aliases.get(head, head) + (f".{rest}" if rest else "")
+            remote = any(k.arg == "trust_remote_code" for k in node.keywords)
+            if head in aliases or head in _BUILTIN_CALLS or remote:
+                if callee:
+                    full = aliases.get(head, head) + (f".{rest}" if rest else "")
+                else:  # e.g. self.load()(...) or get_cls().from_pretrained(...)
+                    full = "?." + node.func.attr if isinstance(node.func, ast.Attribute) else "?"
                 first = node.args[0] if node.args else None
                 calls.append({"name": full, "arg0_str": isinstance(first, ast.Constant) and isinstance(first.value, (str, bytes)),
+                              "args": [_literal(a) for a in node.args[:3]],
+                              "kwargs": {k.arg: _literal(k.value) for k in node.keywords if k.arg and _is_literal(k.value)},
+                              "kw_names": [k.arg for k in node.keywords if k.arg],
                               "class": cls, "function": func, **_pos(node)})
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
             key = _str_const(node.slice)

@@ -4,3 +4,4 @@ from repolint.rules import auto_map, code, config, files, generation, processors
 from repolint.rules import weights  # noqa: F401
 from repolint.rules import pickles  # noqa: F401
 from repolint.rules import chat_templates  # noqa: F401
+from repolint.rules import remote_code  # noqa: F401

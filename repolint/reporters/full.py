@@ -25,6 +25,7 @@ RESET = "\x1b[0m"
 BOLD = "\x1b[1m"
 CYAN = "\x1b[36m"
 SEVERITY_COLOR = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;34m"}
+REMOTE_CODE_SUMMARY = "RL910"  # rules/remote_code.py: one line per repo that runs custom code
 
 
 def render(results, *, color: bool = False) -> str:
@@ -32,14 +33,26 @@ def render(results, *, color: bool = False) -> str:
         return f"{code}{text}{RESET}" if color else text
 
     blocks: list[str] = []
+    sections: list[str] = []
     for result in results:
         for diag in result.diagnostics:
-            blocks.append(_diagnostic(result, diag, paint))
+            if diag.code == REMOTE_CODE_SUMMARY:  # printed as a short section, not as a finding
+                sections.append(_remote_code_section(result, diag, paint))
+            else:
+                blocks.append(_diagnostic(result, diag, paint))
+    if sections:
+        blocks.append("\n".join(sections))
     summaries = [paint(summary_line(r), BOLD) for r in results]
     out = "\n\n".join(blocks)
     if summaries:
         out = out + "\n\n" + "\n".join(summaries) if out else "\n".join(summaries)
     return out
+
+
+def _remote_code_section(result, diag, paint) -> str:
+    where = clean_text(display_path(result, diag.location.file), one_line=True)
+    return (f"{paint('Remote code', BOLD)} ({where}:{diag.location.line}, {diag.code}): "
+            f"{clean_text(diag.message, one_line=True)}")
 
 
 def _diagnostic(result, diag, paint) -> str:
