@@ -1,0 +1,303 @@
+"""Module facts read with libcst, for text this Python's parser rejects (libcst reads the
+syntax of every Python version, so a module that only a newer Python accepts keeps its facts).
+
+repolint.pyfacts runs ``main()`` in a child process (with a memory limit and a timeout) so
+that libcst's recursion, time or a crash cannot end a lint run. The walk here is iterative,
+and records the same facts as repolint.pyfacts_ast (tests/test_pyfacts_equivalence.py
+checks it on the fixtures and on synthetic modules); identifiers are NFKC-normalised, as
+Python binds them. No positions: those come from the ast tree, which this text has not.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+import unicodedata
+import warnings
+
+from repolint.pyfacts_ast import AVAILABILITY, CLASS_ATTRS, MAX_LITERAL_DEPTH, REGISTER, TRY, TYPE_CHECKING, auto_class_argument
+
+_BRACKETS = re.compile(
+    r"#[^\n]*"
+    r"|[rRbBuUfFtT]{0,2}(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\")"
+    r"|[()\[\]{}]",
+    re.S,
+)
+
+
+def nesting(text: str) -> int:
+    """The deepest bracket nesting outside strings and comments (a token-level estimate)."""
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text):
+        c = m.group()
+        if c in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def _id(name: str) -> str:
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
+
+
+def dotted(node) -> str | None:
+    import libcst as cst
+
+    parts = []
+    while isinstance(node, cst.Attribute):
+        parts.append(_id(node.attr.value))
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(_id(node.value))
+    return ".".join(reversed(parts))
+
+
+def _string(node) -> str | None:
+    import libcst as cst
+
+    parts, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, cst.ConcatenatedString):
+            stack += [n.right, n.left]
+            continue
+        if not isinstance(n, cst.SimpleString):
+            return None  # an f-string
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = ast.literal_eval(n.value)
+        except (ValueError, SyntaxError):
+            return None
+        if not isinstance(value, str):
+            return None
+        parts.append(value)
+    return "".join(parts)
+
+
+def literal(node, depth: int = 0):
+    """A JSON-able value for string / list-of-string / None / name literals, else None."""
+    import libcst as cst
+
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = _string(node)
+        return None if value is None else {"str": value}
+    if isinstance(node, cst.Name):
+        return {"none": True} if node.value == "None" else {"ref": _id(node.value)}
+    if isinstance(node, cst.Attribute):
+        return {"ref": dotted(node)}
+    if isinstance(node, (cst.List, cst.Tuple)) and depth < MAX_LITERAL_DEPTH:
+        items = []
+        for el in node.elements:
+            lit = literal(el.value, depth + 1)
+            if lit is None:
+                return None
+            items.append(lit)
+        return {"list": items}
+    return None
+
+
+def _descendants(node):
+    """Every node under ``node`` (itself included), depth first, in source order."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.children))
+
+
+def guard_kind(test) -> str | None:
+    import libcst as cst
+
+    for n in _descendants(test):
+        if isinstance(n, cst.Call):
+            last = (dotted(n.func) or "").rsplit(".", 1)[-1]
+            if last.startswith("is_") and last.endswith("_available"):
+                return "availability"
+    if (isinstance(test, cst.Name) and test.value == "TYPE_CHECKING") or (
+            isinstance(test, cst.Attribute) and dotted(test) == "typing.TYPE_CHECKING"):
+        return "type_checking"
+    return None
+
+
+def _statements(suite) -> list:
+    import libcst as cst
+
+    if suite is None:
+        return []
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return [suite]
+    return list(suite.body)
+
+
+def extract(module) -> dict:
+    """The facts of a parsed libcst Module."""
+    facts: dict = {"classes": {}, "registrations": _registrations(module), "imports": [], "names": {}}
+    stack = [(s, True, 0) for s in reversed(module.body)]
+    while stack:
+        stmt, top, guards = stack.pop()
+        blocks = _statement(facts, stmt, top, guards)
+        for body, btop, bguards in reversed(blocks):
+            stack.extend((s, btop, bguards) for s in reversed(body))
+    return facts
+
+
+def _statement(facts: dict, stmt, top: bool, guards: int) -> list:
+    """Record one statement's facts; return its blocks as (statements, top, guards)."""
+    import libcst as cst
+
+    bind = top and not guards & TYPE_CHECKING
+    if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+        for small in stmt.body:
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                _import(facts, small, top, guards)
+            elif bind and isinstance(small, cst.Assign):
+                for t in small.targets:
+                    if isinstance(t.target, cst.Name):
+                        facts["names"].setdefault(_id(t.target.value), "assign")
+            elif bind and isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                facts["names"].setdefault(_id(small.target.value), "assign")
+        return []
+    if isinstance(stmt, cst.ClassDef):
+        if top:
+            _class(facts, stmt, guards)
+        return [(_statements(stmt.body), False, guards)]
+    if isinstance(stmt, cst.FunctionDef):
+        if bind:
+            facts["names"].setdefault(_id(stmt.name.value), "def")
+        return [(_statements(stmt.body), False, guards)]
+    if isinstance(stmt, cst.If):
+        bit = {"availability": AVAILABILITY, "type_checking": TYPE_CHECKING}.get(guard_kind(stmt.test), 0)
+        return [(_statements(stmt.body), top, guards | bit), ([stmt.orelse] if isinstance(stmt.orelse, cst.If) else
+                                                             _statements(getattr(stmt.orelse, "body", None)), top, guards)]
+    if isinstance(stmt, (cst.Try, cst.TryStar)):
+        blocks = [(_statements(stmt.body), top, guards | TRY)]
+        blocks += [(_statements(h.body), top, guards) for h in stmt.handlers]
+        for tail in (stmt.orelse, stmt.finalbody):
+            blocks.append((_statements(getattr(tail, "body", None)), top, guards))
+        return blocks
+    if isinstance(stmt, cst.Match):
+        return [(_statements(case.body), top, guards) for case in stmt.cases]
+    # for / while / with: their bodies (and else:) at the same level
+    blocks = [(_statements(stmt.body), top, guards)]
+    orelse = getattr(stmt, "orelse", None)
+    if orelse is not None:
+        blocks.append((_statements(orelse.body), top, guards))
+    return blocks
+
+
+def _import(facts: dict, node, top: bool, guards: int) -> None:
+    import libcst as cst
+
+    if isinstance(node, cst.Import):
+        entries = []
+        for alias in node.names:
+            full = dotted(alias.name)
+            entries.append(("import", full, 0, [[full, _asname(alias)]]))
+    else:
+        if isinstance(node.names, cst.ImportStar):
+            names = [["*", None]]
+        else:
+            names = [[dotted(alias.name), _asname(alias)] for alias in node.names]
+        module = dotted(node.module) if node.module is not None else ""
+        entries = [("from", module, len(node.relative), names)]
+    for kind, module, level, names in entries:
+        facts["imports"].append({
+            "kind": kind, "module": module, "level": level, "names": names,
+            "guarded": bool(guards & (TRY | AVAILABILITY)),
+            "type_checking": bool(guards & TYPE_CHECKING),
+            "top": top,
+        })
+        if top and not guards & TYPE_CHECKING:
+            for name, asname in names:
+                if name != "*":
+                    facts["names"].setdefault(asname or name.split(".")[0], "import")
+
+
+def _asname(alias) -> str | None:
+    return _id(alias.asname.name.value) if alias.asname is not None else None
+
+
+def _class(facts: dict, node, guards: int) -> None:
+    import libcst as cst
+
+    attrs: dict = {}
+    for stmt in _statements(node.body):
+        if not isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.AnnAssign) and small.value is None:
+                # transformers 5 reads a model's config class from the annotation `config: XConfig`
+                if isinstance(small.target, cst.Name) and _id(small.target.value) == "config":
+                    lit = literal(small.annotation.annotation)
+                    if lit is not None and "config_class" not in attrs:
+                        attrs["config_class"] = lit
+                continue
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target, value = small.targets[0].target, small.value
+            elif isinstance(small, cst.AnnAssign):
+                target, value = small.target, small.value
+            else:
+                continue
+            if isinstance(target, cst.Name) and _id(target.value) in CLASS_ATTRS:
+                lit = literal(value)
+                if lit is not None:
+                    attrs[_id(target.value)] = lit
+    name = _id(node.name.value)
+    classes = facts["classes"]
+    type_checking = bool(guards & TYPE_CHECKING)
+    if not (type_checking and name in classes and not classes[name]["type_checking"]):
+        bases = [dotted(a.value) or "?" for a in node.bases if a.keyword is None]
+        classes[name] = {"bases": bases, "attrs": attrs, "type_checking": type_checking}
+    if not type_checking:
+        facts["names"][name] = "class"
+
+
+def _registrations(module) -> list[dict]:
+    import libcst as cst
+
+    found = []
+    for n in _descendants(module):
+        if isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and _id(n.func.attr.value) == REGISTER:
+            items = [(literal(a.value), _id(a.keyword.value) if a.keyword is not None else None) for a in n.args]
+            auto, explicit = auto_class_argument(items, literal=lambda lit: lit)
+            found.append({"target": dotted(n.func.value), "auto_class": auto, "explicit": explicit})
+    return found
+
+
+def parse(text: str) -> dict:
+    """{"facts": ...} or {"error": why} for a module's text."""
+    import libcst as cst
+
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        return {"error": f"libcst: {exc.message} (line {exc.raw_line})"}
+    except Exception as exc:  # libcst raises a few other types on exotic input
+        return {"error": f"libcst: {type(exc).__name__}: {exc}"}
+    try:
+        return {"facts": extract(module)}
+    except RecursionError:
+        return {"error": "libcst: nested too deeply"}
+
+
+def main(memory: int | None = None) -> None:
+    """Child-process entry point: module text on stdin, {"facts"|"error": ...} JSON on stdout."""
+    if memory:
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        except (ImportError, ValueError, OSError):
+            pass
+    text = sys.stdin.buffer.read().decode("utf-8", "surrogatepass")
+    try:
+        answer = parse(text)
+    except MemoryError:
+        answer = {"error": "libcst: out of memory"}
+    sys.stdout.write(json.dumps(answer))
