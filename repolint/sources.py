@@ -10,7 +10,13 @@ and builds a throwaway folder that looks like the repo to ``repolint.repo.Repo``
   leaving the repo;
 - every other top-level name (weights, ``tokenizer.json``, vocab files, ...) becomes a
   zero-byte placeholder, so presence checks see the real listing. A placeholder is never
-  one of the files repolint parses: those are always downloaded (see ``plan_files``).
+  one of the files repolint parses: those are always downloaded (see ``plan_files``);
+- except ``*.safetensors``: their headers are fetched by HTTP range requests (the 8-byte
+  length, then exactly the header; never the tensor data) and each placeholder holds
+  its header followed by a hole up to the file's real size (a sparse file), so
+  ``repolint.safetensors`` reads it as it reads a local checkpoint. The header bytes are
+  kept in the huggingface_hub cache (``<repo>/repolint/safetensors-headers/<commit>/``) for
+  offline runs.
 
 Only top-level names are mirrored: the rules look at nothing below the root.
 
@@ -139,7 +145,7 @@ class FetchedRepo:
     Keep it open until the report is rendered: reporters may read source lines."""
 
     def __init__(self, path: Path, *, repo_id: str, revision: str, commit: str, offline: bool,
-                 downloaded: Iterable[str], placeholders: Iterable[str]):
+                 downloaded: Iterable[str], placeholders: Iterable[str], header_bytes: int = 0):
         self.path = Path(path)
         self.repo_id = repo_id
         self.revision = revision  # as requested ("main" when none was)
@@ -147,6 +153,7 @@ class FetchedRepo:
         self.offline = offline  # served from the local cache only
         self.downloaded = tuple(downloaded)
         self.placeholders = tuple(placeholders)
+        self.header_bytes = header_bytes  # bytes of safetensors headers fetched over the network
         self.label = f"{SCHEME}{repo_id}@{commit[:12]}"
         self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.path), ignore_errors=True)
 
@@ -225,6 +232,7 @@ def fetch_hub_repo(
             )
             if not offline:
                 _remember_ref(storage, spec.revision or "main", commit)
+            heads, fetched_bytes = _safetensors_heads(hub, ctx, commit, listing, placeholders, offline)
     except SourceError:
         raise
     except Exception as exc:  # noqa: BLE001 - mapped to one line, or re-raised when not ours to explain
@@ -233,7 +241,7 @@ def fetch_hub_repo(
             raise
         raise SourceError(message) from exc
 
-    return _build_view(spec, snapshot, commit, download, placeholders, offline, tmp_dir)
+    return _build_view(spec, snapshot, commit, download, placeholders, offline, tmp_dir, heads, fetched_bytes)
 
 
 @dataclass
@@ -306,13 +314,15 @@ def _remember_ref(storage: str, revision: str, commit: str) -> None:
         pass
 
 
-def _build_view(spec, snapshot: str, commit: str, download, placeholders, offline, tmp_dir) -> FetchedRepo:
+def _build_view(spec, snapshot: str, commit: str, download, placeholders, offline, tmp_dir,
+                heads: dict | None = None, header_bytes: int = 0) -> FetchedRepo:
     try:
         root = tempfile.mkdtemp(prefix="repolint-hf-", dir=tmp_dir)
     except OSError as exc:
         raise SourceError(f"{spec}: cannot create a temporary folder: {exc.strerror or exc}") from None
     fetched = FetchedRepo(Path(root), repo_id=spec.repo_id, revision=spec.revision or "main", commit=commit,
-                          offline=offline, downloaded=download, placeholders=placeholders)
+                          offline=offline, downloaded=download, placeholders=placeholders, header_bytes=header_bytes)
+    heads = heads or {}
     try:
         for name in download:
             src = os.path.join(snapshot, name)
@@ -321,8 +331,10 @@ def _build_view(spec, snapshot: str, commit: str, download, placeholders, offlin
             shutil.copyfile(src, os.path.join(root, name))  # follows the cache's symlink: a real file
         for name in placeholders:
             try:
-                with open(os.path.join(root, name), "xb"):
-                    pass
+                with open(os.path.join(root, name), "xb") as fh:
+                    if name in heads:  # a safetensors header, then a hole up to the real size
+                        fh.write(heads[name][0])
+                        fh.truncate(heads[name][1])
             except FileExistsError:  # a case-insensitive file system: the downloaded file wins
                 pass
             except OSError:  # a name this platform cannot hold; it only mattered for presence checks
@@ -337,6 +349,89 @@ def _build_view(spec, snapshot: str, commit: str, download, placeholders, offlin
         fetched.close()
         raise
     return fetched
+
+
+# -- safetensors headers by range request --------------------------------------------------
+
+HEAD_MAX = 100_000_000  # safetensors' own header limit: a larger claim is never fetched
+
+
+def _safetensors_heads(hub, ctx: _Ctx, commit: str, listing: Mapping[str, int | None], placeholders,
+                       offline: bool) -> tuple[dict[str, tuple[bytes, int]], int]:
+    """{name: (the first 8 + N bytes, the file's size)} for every top-level *.safetensors,
+    and the number of bytes fetched. Online: ranged GETs (cached); offline: the cache."""
+    names = [n for n in placeholders if n.endswith(".safetensors")]
+    heads, fetched = {}, 0
+    folder = os.path.join(ctx.storage, "repolint", "safetensors-headers", commit)
+    for name in names:
+        cached = os.path.join(folder, name)
+        size = listing.get(name)
+        if size == 0:
+            heads[name] = (b"", 0)  # an empty file on the Hub: nothing to fetch (RL801 reports it)
+            continue
+        try:
+            with open(cached, "rb") as fh:
+                prefix = fh.read(HEAD_MAX + 8)
+        except OSError:
+            prefix = None
+        if prefix is None:
+            if offline:
+                raise SourceError(f"{ctx.spec}: not in the local cache and HF_HUB_OFFLINE is set; run repolint once online first")
+            prefix, total, n = _fetch_head(hub, ctx, commit, name)
+            fetched += n
+            size = size if size is not None else total
+            _store(cached, prefix)
+        heads[name] = (prefix, max(size or 0, len(prefix)))
+    return heads, fetched
+
+
+def _fetch_head(hub, ctx: _Ctx, commit: str, name: str) -> tuple[bytes, int | None, int]:
+    """(the 8 + N header bytes, or fewer for a file that is not a valid safetensors; the file's
+    size from Content-Range; bytes received). Two requests: the length, then exactly the
+    header, so not one byte of tensor data travels."""
+    first, total = _ranged_get(hub, ctx, commit, name, 0, 8)
+    if len(first) < 8:
+        return first, total, len(first)
+    want = 8 + int.from_bytes(first, "little")
+    if want > HEAD_MAX + 8 or (total is not None and want > total):
+        return first, total, len(first)  # "header too large" / truncated: the reader reports it
+    rest, _ = _ranged_get(hub, ctx, commit, name, 8, want - 8)
+    return first + rest, total, 8 + len(rest)
+
+
+def _ranged_get(hub, ctx: _Ctx, commit: str, name: str, start: int, length: int) -> tuple[bytes, int | None]:
+    """At most ``length`` bytes from ``start``, whatever the server sends (a server that ignores
+    Range is cut off), and the total size from Content-Range."""
+    url = hub.hf_hub_url(ctx.spec.repo_id, name, revision=commit, endpoint=ctx.endpoint)
+    headers = {**hub.build_hf_headers(token=ctx.token), "Range": f"bytes={start}-{start + length - 1}"}
+    chunks, got = [], 0
+    with hub.get_session().stream("GET", url, headers=headers, timeout=ctx.timeout, follow_redirects=True) as response:
+        if response.status_code >= 400:
+            response.read()
+            hub.hf_raise_for_status(response)
+        skip = start if response.status_code == 200 else 0  # no Range support: the body starts at 0
+        for chunk in response.iter_bytes():
+            if skip:
+                cut = min(skip, len(chunk))
+                chunk, skip = chunk[cut:], skip - cut
+            chunks.append(chunk[: length - got])
+            got += len(chunks[-1])
+            if got >= length:
+                break
+        match = re.match(r"bytes \d+-\d+/(\d+)", response.headers.get("content-range", ""))
+    return b"".join(chunks), int(match.group(1)) if match else None
+
+
+def _store(path: str, data: bytes) -> None:
+    """Best effort: a header for offline runs."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 # -- huggingface_hub plumbing --------------------------------------------------------------
@@ -354,6 +449,12 @@ class _Hub:
         self.HfApi = huggingface_hub.HfApi
         self.snapshot_download = huggingface_hub.snapshot_download
         self.get_cached_repo_tree = huggingface_hub.get_cached_repo_tree
+        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+        self.hf_hub_url = huggingface_hub.hf_hub_url
+        self.get_session = get_session
+        self.build_hf_headers = build_hf_headers
+        self.hf_raise_for_status = hf_raise_for_status
         from huggingface_hub.utils import OfflineModeIsEnabled
         from huggingface_hub.utils.tqdm import tqdm
 

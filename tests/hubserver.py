@@ -9,7 +9,9 @@ the part of the Hub protocol that huggingface_hub 2.4 uses for repolint.sources:
   called by ``snapshot_download``); one page, no ``Link`` header
 - ``HEAD`` and ``GET /{repo_id}/resolve/{rev}/{filename}`` (``hf_hub_download``), with
   ``X-Repo-Commit``, ``ETag`` (git blob sha1, or the sha256 plus ``X-Linked-Etag`` /
-  ``X-Linked-Size`` for LFS-like files), ``Content-Length``; no redirect
+  ``X-Linked-Size`` for LFS-like files), ``Content-Length``; no redirect; a single
+  ``Range: bytes=a-b`` gets 206 + ``Content-Range`` (``sent`` / ``bytes_sent()`` count the
+  body bytes of every GET, so tests can assert that only headers were fetched)
 - errors the way the Hub reports them: 404 + ``X-Error-Code: RepoNotFound`` /
   ``RevisionNotFound`` / ``EntryNotFound``; a gated repo answers /resolve with 401 (no token) or
   403 (a token without access) + ``X-Error-Code: GatedRepo``; a private repo answers everything
@@ -66,6 +68,7 @@ class HubServer:
         self.private = set(private)
         self.tokens = set(tokens)
         self.log: list[str] = []
+        self.sent: list[tuple[str, int]] = []  # (file, body bytes) of every GET /resolve
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -116,6 +119,12 @@ class HubServer:
     def clear_log(self) -> None:
         with self._lock:
             self.log.clear()
+            self.sent.clear()
+
+    def bytes_sent(self, suffix: str = "") -> int:
+        """Body bytes sent by GET /resolve for files whose name ends with ``suffix``."""
+        with self._lock:
+            return sum(n for f, n in self.sent if f.endswith(suffix))
 
     def requested_files(self) -> set[str]:
         """Names fetched through /resolve (HEAD or GET)."""
@@ -280,7 +289,19 @@ class _Handler(BaseHTTPRequestHandler):
                             "X-Linked-Size": str(len(data))})
         else:
             headers["ETag"] = f'"{entry["oid"]}"'
-        self._send(200, data, headers, head=self.command == "HEAD")
+        status, body = 200, data
+        m = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", "").strip())
+        if m and self.command == "GET":  # one range, as huggingface_hub asks for safetensors headers
+            start = int(m[1])
+            end = min(int(m[2]) if m[2] else len(data) - 1, len(data) - 1)
+            if start >= len(data):
+                return self._error(416, None, "Range Not Satisfiable", {"Content-Range": f"bytes */{len(data)}"})
+            status, body = 206, data[start : end + 1]
+            headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+        if self.command == "GET":
+            with self.hub._lock:
+                self.hub.sent.append((filename, len(body)))
+        self._send(status, body, headers, head=self.command == "HEAD")
 
 
 def serve_forever(repos, **kwargs) -> None:  # pragma: no cover - manual debugging aid

@@ -26,10 +26,21 @@ from repolint.sources import FetchedRepo, SourceError, fetch_hub_repo, is_hub_sp
 
 HERE = Path(__file__).parent
 BERT_DIR = HERE / "fixtures" / "valid" / "bert"
-NEVER_FETCHED = {"model.safetensors", "tokenizer.json"}
+NEVER_FETCHED = {"tokenizer.json"}  # and of *.safetensors only the header (hub_bytes_ok)
+
+
+def safetensors_bytes(n_floats: int, name: str = "w") -> bytes:
+    """A valid safetensors file: one F32 tensor of zeros."""
+    header = ('{"%s":{"dtype":"F32","shape":[%d],"data_offsets":[0,%d]}}' % (name, n_floats, 4 * n_floats)).encode()
+    return len(header).to_bytes(8, "little") + header + b"\0" * (4 * n_floats)
+
+
+def header_len(data: bytes) -> int:
+    return 8 + int.from_bytes(data[:8], "little")
+
 
 BERT = {p.name: p.read_bytes() for p in sorted(BERT_DIR.iterdir()) if p.is_file()}
-BERT["model.safetensors"] = b"\x00weights\x00" * 512
+BERT["model.safetensors"] = safetensors_bytes(1024)
 BERT_LAMA = {**BERT, "config.json": BERT["config.json"].replace(b'"model_type": "bert"', b'"model_type": "lama"')}
 assert BERT_LAMA["config.json"] != BERT["config.json"]
 
@@ -68,7 +79,16 @@ def hub():
     with HubServer(REPOS, gated=("acme/gated",), private=("acme/private",), tokens=("hf_test",)) as server:
         yield server
         fetched = server.requested_files()
+        assert hub_bytes_ok(server)
     assert not fetched & NEVER_FETCHED, f"weights / big tokenizer files were requested: {fetched & NEVER_FETCHED}"
+
+
+def hub_bytes_ok(server) -> bool:
+    """Of a .safetensors file, no GET sent more than the 8-byte length or the header."""
+    with server._lock:
+        sent = list(server.sent)
+    files = {f: d for revs in REPOS.values() for files in revs.values() for f, d in files.items()}
+    return all(n <= max(8, header_len(files[f]) - 8) for f, n in sent if f.endswith(".safetensors") and f in files)
 
 
 @pytest.fixture(autouse=True)
@@ -81,6 +101,7 @@ def _clean_hf_env(monkeypatch, hub):
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     yield
     assert not hub.requested_files() & NEVER_FETCHED
+    assert hub_bytes_ok(hub)
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +186,12 @@ def test_clean_repo(hub, shared_cache):
         for name in names:  # copies and placeholders, never symlinks into the HF cache
             path = fetched.path / name
             assert path.is_file() and not path.is_symlink()
-            assert path.read_bytes() == (BERT[name] if name in fetched.downloaded else b"")
+            if name.endswith(".safetensors"):  # the header, then a hole as large as the data
+                data = path.read_bytes()
+                n = header_len(BERT[name])
+                assert data[:n] == BERT[name][:n] and data[n:] == bytes(len(BERT[name]) - n)
+            else:
+                assert path.read_bytes() == (BERT[name] if name in fetched.downloaded else b"")
         result = lint(fetched)
         # RL405 would fire if tokenizer.json were missing: the placeholder counts
         assert result.linted and result.diagnostics == []
