@@ -1016,6 +1016,52 @@ def _(d):
     return at(d, M, 'with open(_MARKER, "w") as _fh')
 
 
+@variant("head_pretraining_under_masked_lm", "custom_model",
+         "auto_map AutoModelForMaskedLM -> modeling_tiny.TinyForPreTraining (a head named unlike the Auto class's "
+         "usual ...ForMaskedLM): transformers loads the class as named",
+         loads=trusted(["AutoConfig", "AutoModel", "AutoModelForMaskedLM", "AutoModelForSequenceClassification"]))
+def _(d):
+    append(d, M, "\n\nclass TinyForPreTraining(TinyForCausalLM):\n    pass\n")
+    sub(d, CJ, AM_MODEL_LINES[1], '"AutoModelForMaskedLM": "modeling_tiny.TinyForPreTraining"')
+    return at(d, CJ, '"AutoModelForMaskedLM": "modeling_tiny.TinyForPreTraining"')
+
+
+@variant("model_config_class_alias", "custom_model",
+         "config_class is the AutoConfig class imported under an alias "
+         "(`from .configuration_tiny import TinyConfig as TinyBaseConfig`): valid")
+def _(d):
+    sub(d, M, "from .configuration_tiny import TinyConfig", "from .configuration_tiny import TinyConfig as TinyBaseConfig")
+    sub(d, M, "    config_class = TinyConfig", "    config_class = TinyBaseConfig")
+    return at(d, M, "    config_class = TinyBaseConfig")
+
+
+@variant("automap_class_type_checking_only", "custom_model",
+         "TinyModel is defined only under `if TYPE_CHECKING:` in modeling_tiny.py (False at run time)")
+def _(d):
+    text = _read(d, M)
+    block = class_block(text, "TinyModel")
+    indented = "".join(("    " + line) if line.strip() else line for line in block.splitlines(keepends=True))
+    text = text.replace(block, "if TYPE_CHECKING:\n" + indented)
+    text = text.replace("import torch\n", "from typing import TYPE_CHECKING\n\nimport torch\n", 1)
+    _write(d, M, text)
+    return at(d, CJ, AM_MODEL_LINES[0], also=[also(d, M, "    class TinyModel(TinyPreTrainedModel):")])
+
+
+@variant("register_unknown_auto_class", "custom_model",
+         'modeling_tiny.py calls TinyModel.register_for_auto_class("AutoModelForCasualLM") at import time '
+         "(no such Auto class: ValueError when the module runs)")
+def _(d):
+    append(d, M, '\n\nTinyModel.register_for_auto_class("AutoModelForCasualLM")\n')
+    return at(d, M, 'TinyModel.register_for_auto_class("AutoModelForCasualLM")')
+
+
+@variant("automap_value_list", "custom_model",
+         'auto_map AutoModel = ["modeling_tiny.TinyModel"] (a list where a string belongs)')
+def _(d):
+    sub(d, CJ, AM_MODEL_LINES[0], '"AutoModel": ["modeling_tiny.TinyModel"]')
+    return at(d, CJ, '"AutoModel": ["modeling_tiny.TinyModel"]')
+
+
 # ---- tokenizer / image processor / processor variants
 
 TC = "tokenizer_config.json"
@@ -1071,6 +1117,26 @@ def _(d):
     (d / "image_processing_tiny.py").unlink()
     return at(d, "preprocessor_config.json", '"AutoImageProcessor": "image_processing_tiny.TinyImageProcessor"',
               edit="deleted image_processing_tiny.py")
+
+
+IPJ = "preprocessor_config.json"
+IP_REF = '"AutoImageProcessor": "image_processing_tiny.TinyImageProcessor"'
+
+
+@variant("image_processor_automap_list", "custom_image_processor",
+         'auto_map AutoImageProcessor = [slow, fast] list ["image_processing_tiny.TinyImageProcessor", null]: '
+         "valid in transformers 5")
+def _(d):
+    sub(d, IPJ, IP_REF, '"AutoImageProcessor": [\n      "image_processing_tiny.TinyImageProcessor",\n      null\n    ]')
+    return at(d, IPJ, '"AutoImageProcessor": [')
+
+
+@variant("image_processor_automap_dict", "custom_image_processor",
+         'auto_map AutoImageProcessor = {"pil": "image_processing_tiny.TinyImageProcessor"} (by backend): '
+         "valid in transformers 5")
+def _(d):
+    sub(d, IPJ, IP_REF, '"AutoImageProcessor": {\n      "pil": "image_processing_tiny.TinyImageProcessor"\n    }')
+    return at(d, IPJ, '"AutoImageProcessor": {')
 
 
 P = "processing_tiny.py"
@@ -1141,6 +1207,16 @@ def _(d):
     sub(d, P, "class TinyProcessor(", "class TinyMultiProcessor(")
     return at(d, "processor_config.json", ('"AutoProcessor": "processing_tiny.TinyProcessor"', "first"),
               also=[also(d, P, "class TinyMultiProcessor(")])
+
+
+@variant("processor_class_no_automap", "custom_processor",
+         "processor_class TinyProcessor kept, every auto_map[\"AutoProcessor\"] removed: transformers has no such "
+         "processor, so AutoProcessor falls back to the tokenizer")
+def _(d):
+    sub(d, "processor_config.json", '  "auto_map": {\n    "AutoProcessor": "processing_tiny.TinyProcessor"\n  },\n', "")
+    sub(d, "processor_config.json", ',\n      "AutoProcessor": "processing_tiny.TinyProcessor"', "")
+    sub(d, TC, '"AutoProcessor": "processing_tiny.TinyProcessor",\n    ', "")
+    return at(d, "processor_config.json", '"processor_class": "TinyProcessor"')
 
 
 # --------------------------------------------------------------------------

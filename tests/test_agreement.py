@@ -73,6 +73,8 @@ VARIANTS = [
     V("auto-map-module-missing", "bert", "config.json", '"model_type": "bert",', '"model_type": "bert-x",\n  "auto_map": {"AutoConfig": "configuration_x.XConfig"},', "RL304", '"auto_map"', "AutoConfig", "fails", trust=True),
     V("builtin-with-custom-code", "llama", "config.json", '"model_type": "llama",', '"model_type": "llama",\n  "auto_map": {"AutoConfig": "configuration_x.XConfig"},', "RL306", '"model_type": "llama"', "AutoConfig", "other-class:XConfig"),
     V("padding-side", "bert", "tokenizer_config.json", '"model_max_length": 64,', '"model_max_length": 64,\n  "padding_side": "middle",', "RL101", '"padding_side"', "AutoTokenizer", "fails"),
+    V("id2label-key-not-int", "bert", "config.json", '"0": "negative"', '"zero": "negative"', "RL101", '"id2label"', "AutoConfig", "fails"),
+    V("special-token-int", "bert", "tokenizer_config.json", '"pad_token": "[PAD]"', '"pad_token": 0', "RL101", '"pad_token"', "AutoTokenizer", "fails"),
     V("max-new-tokens-zero", "gpt2", "generation_config.json", '"bos_token_id": 0,', '"bos_token_id": 0,\n  "max_new_tokens": 0,', "RL101", '"max_new_tokens"', "GenerationConfig", "fails"),
     V("image-processor-type", "vit", "preprocessor_config.json", '"ViTImageProcessor"', '"VitImageProcessor"', "RL401", '"image_processor_type"', "AutoImageProcessor", "fails"),
     V("feature-extractor-type", "whisper", "processor_config.json", '"WhisperFeatureExtractor"', '"WhisperFeatureExtracter"', "RL402", "WhisperFeatureExtracter", "AutoFeatureExtractor", "fails"),
