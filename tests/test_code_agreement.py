@@ -23,8 +23,6 @@ MANIFEST = json.loads((FIXTURES / "custom_broken" / "MANIFEST.json").read_text()
 # defects repolint does not detect yet (kept visible: strict xfail flips when they are fixed)
 KNOWN_GAPS = {
     "transformers_symbol_missing": "names imported from transformers submodules are not in the snapshot",
-    # RL602 reads pyfacts' `type_checking` class fact (helper D's pyfacts rewrite); remove once it lands
-    "automap_class_type_checking_only": "pyfacts does not yet mark classes defined under `if TYPE_CHECKING:`",
 }
 
 
