@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import sys
 import unicodedata
 import warnings
@@ -226,6 +225,8 @@ def _degraded(offset: int, why: str) -> dict:
 
 def _cst_facts(text: str) -> tuple[dict | None, str | None]:
     """The facts libcst reads, from a child process; (None, why) when it cannot tell."""
+    import subprocess
+
     from repolint.pyfacts_cst import nesting
 
     if len(text) > CST_MAX_CHARS:

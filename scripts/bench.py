@@ -5,7 +5,9 @@ Two scenarios, each command in fresh processes, alternated, median of --runs:
 - code: the custom-code fixture with its modeling file grown to ~3,000 lines, linted with a
   cold facts cache (a new REPOLINT_CACHE_DIR each run) and a warm one, and — when
   transformers and torch are importable — loaded by transformers (AutoConfig +
-  AutoModel.from_config on the meta device, trust_remote_code=True).
+  AutoModel.from_config on the meta device, trust_remote_code=True); it ends with issue 11's
+  ratios: cold lint / `python -c pass` (target <= 8x) and transformers' load / cold lint
+  (target >= 20x), by wall clock and by CPU time (user + system of each child process).
 Not a test: numbers depend on the machine; record them with the load average.
 
     python scripts/bench.py [--runs 15] [--scenario json|code|all]
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,15 +33,26 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def wall(cmd: list[str], cwd: str, env: dict | None = None) -> float:
+CPU: dict[str, list[float]] = {}  # command name -> CPU seconds (user + system) of each run
+
+
+def wall(cmd: list[str], cwd: str, env: dict | None = None, name: str | None = None) -> float:
+    """Wall seconds of one fresh process; its CPU seconds go to CPU[name]."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env or ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
+    if name is not None:
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        CPU.setdefault(name, []).append(cpu)
     return elapsed
 
 
+COLD = "repolint check (cold facts cache)"
+LOAD = "transformers AutoConfig + from_config(meta)"
 TRANSFORMERS_LOAD = """
 import torch, transformers
 cfg = transformers.AutoConfig.from_pretrained("repo", trust_remote_code=True)
@@ -79,9 +93,14 @@ def grow_modeling_file(path: Path, target_lines: int = 3000) -> int:
 def report(title: str, times: dict[str, list[float]], base_name: str) -> None:
     print(f"\n{title}  (load average {os.getloadavg()[0]:.2f})")
     base = statistics.median(times[base_name])
+    cpu_base = statistics.median(CPU[base_name]) if CPU.get(base_name) else None
     for name, values in times.items():
         med = statistics.median(values)
-        print(f"  {name:<44} median {med * 1000:8.1f} ms  (min {min(values) * 1000:7.1f}, max {max(values) * 1000:7.1f})  {med / base:6.1f}x")
+        line = f"  {name:<44} median {med * 1000:8.1f} ms  (min {min(values) * 1000:7.1f}, max {max(values) * 1000:7.1f})  {med / base:6.1f}x"
+        if cpu_base and CPU.get(name):
+            cpu = statistics.median(CPU[name])
+            line += f"   cpu {cpu * 1000:7.1f} ms {cpu / cpu_base:6.1f}x"
+        print(line)
 
 
 def bench_code(runs: int) -> None:
@@ -93,14 +112,14 @@ def bench_code(runs: int) -> None:
         lint = [sys.executable, "-m", "repolint", "check", "repo"]
         commands = {
             "python -c pass": ([sys.executable, "-c", "pass"], None),
-            "repolint check (cold facts cache)": (lint, "cold"),
+            COLD: (lint, "cold"),
             "repolint check (warm facts cache)": (lint, warm_cache),
         }
         try:
             import torch  # noqa: F401
             import transformers  # noqa: F401
 
-            commands["transformers AutoConfig + from_config(meta)"] = ([sys.executable, "-c", TRANSFORMERS_LOAD], None)
+            commands[LOAD] = ([sys.executable, "-c", TRANSFORMERS_LOAD], None)
         except ImportError:
             print("(transformers/torch not importable: skipping the transformers load)")
         times: dict[str, list[float]] = {name: [] for name in commands}
@@ -110,10 +129,23 @@ def bench_code(runs: int) -> None:
                 env = {**ENV, "HF_HUB_OFFLINE": "1", "HF_MODULES_CACHE": os.path.join(tmp, "modules")}
                 if cache_dir:
                     env["REPOLINT_CACHE_DIR"] = cache_dir
-                t = wall(cmd, tmp, env)
+                t = wall(cmd, tmp, env, name=name if r else None)
                 if r:  # the first round warms the OS cache, the .pyc files and the warm facts cache
                     times[name].append(t)
     report(f"custom-code repo, modeling file of {n} lines, {runs} runs", times, "python -c pass")
+    targets(times, CPU)
+
+
+def targets(times: dict[str, list[float]], cpu: dict[str, list[float]]) -> None:
+    """Issue 11's cold-start targets, from the medians of this run (wall clock, and CPU time,
+    which a loaded machine disturbs less)."""
+    for label, data in (("wall", times), ("cpu", cpu)):
+        pass_ = statistics.median(data["python -c pass"])
+        cold = statistics.median(data[COLD])
+        line = f"  {label:<4}: cold / python -c pass = {cold / pass_:5.1f}x (target <= 8)"
+        if data.get(LOAD):
+            line += f";  transformers load / cold = {statistics.median(data[LOAD]) / cold:5.1f}x (target >= 20)"
+        print(line)
 
 
 def main() -> None:
