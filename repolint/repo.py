@@ -167,7 +167,7 @@ class Repo:
             )
         try:
             with open(path, "rb") as fh:
-                raw = fh.read(self.max_file_size + 1)  # the file may have grown since stat()
+                raw = _read_capped(fh, size, self.max_file_size)
         except OSError as exc:
             return None, Problem("unreadable", f"cannot read {rel}: {exc.strerror or exc}")
         if len(raw) > self.max_file_size:
@@ -323,6 +323,24 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return entry.is_dir()  # follows symlinks, as os.walk classifies them
     except OSError:
         return False
+
+
+def _read_capped(fh, size: int, cap: int) -> bytes:
+    """The file's bytes, at most ``cap + 1`` of them. The first read asks for the size stat()
+    gave (asking for ``cap`` would allocate it up front); a file that has grown since is read
+    on in chunks."""
+    raw = fh.read(min(size, cap) + 1)
+    if len(raw) <= size:
+        return raw
+    chunks = [raw]
+    total = len(raw)
+    while total <= cap:
+        chunk = fh.read(min(1 << 20, cap + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def outside(real_root: str, path: str | os.PathLike) -> bool:

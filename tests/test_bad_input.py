@@ -97,6 +97,7 @@ def test_only_the_root_folder_is_read(tmp_path):
 
 import json  # noqa: E402
 import subprocess  # noqa: E402
+import time  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -302,3 +303,20 @@ def test_a_rule_that_raises_is_an_internal_error_finding(tmp_path, model_type, f
             assert "internal error in RL999 [crashes]" in crash["message"] and "ZeroDivisionError: boom" in crash["message"]
             assert "please report" in crash["message"] and "crash.py" in crash["help"]
             assert ("RL201" in _codes(findings)) == (model_type == "lama")
+
+
+def test_huge_max_file_size_setting(tmp_path):
+    # read() was asked for max-file-size + 1 bytes up front: MemoryError (an RL000) for 2**62
+    write_repo(tmp_path / "m", {"config.json": '{"model_type": "lama"}', "repolint.toml": f"max-file-size = {2**62}\n"})
+    code, findings, _ = _check(tmp_path)
+    assert code == 1 and _codes(findings) == ["RL201"], findings
+
+
+def test_full_report_of_many_findings_in_a_large_file(tmp_path):
+    # the full format split the whole file into lines once per finding: over a minute for this one
+    body = ",\n".join(f'  "k{i}": NaN' for i in range(6000))
+    write_repo(tmp_path / "m", {"generation_config.json": '{\n  "pad": "' + "x" * 15_000_000 + '",\n' + body + "\n}\n"})
+    start = time.perf_counter()
+    code, out, _ = _check(tmp_path, fmt="full")
+    assert code == 0 and out.count("RL004") == 6000
+    assert time.perf_counter() - start < 25
