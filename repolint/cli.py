@@ -34,7 +34,7 @@ def cli() -> None:
 @click.option("--select", multiple=True, metavar="RULE", help="Run only these rules (code, prefix such as RL2, name, or ALL). Repeatable; replaces the configured select.")
 @click.option("--extend-select", multiple=True, metavar="RULE", help="Add rules to the selection.")
 @click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules. Repeatable; adds to the configured ignore.")
-@click.option("-t", "--target-transformers", "targets", multiple=True, metavar="VERSION", help="transformers release(s) to check against, e.g. 5.23 or 4.57. Repeatable. Default: 5.23.")
+@click.option("-t", "--target-transformers", "targets", multiple=True, metavar="VERSION", help="transformers release(s) to check against, e.g. 5.24 or 4.57. Repeatable. Default: 5.24.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format. Default: full, or github when GITHUB_ACTIONS=true.")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, writable=True), default=None, help="Write the report to this file instead of stdout.")
 @click.option("--statistics", is_flag=True, help="Print a count per rule instead of each finding.")
@@ -46,7 +46,8 @@ def cli() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Lint this many repos in parallel (processes).")
 @click.option("--repo-type", type=click.Choice(["model"]), default="model", show_default=True, help="Hub repo type of hf:// specs.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place (the only option that writes into a repo; never to hf:// repos), then report what remains.")
-def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color, no_cache, jobs, repo_type, fix):
+@click.option("--show-compat", is_flag=True, help="Also print the transformers releases each repo loads on (4.20 to the newest snapshot), as far as repolint can tell; with --format json the output becomes {\"diagnostics\": [...], \"compat\": [...]}.")
+def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color, no_cache, jobs, repo_type, fix, show_compat):
     """Lint one or more model repos: local folders, or Hub repos as hf://owner/name[@revision]."""
     from repolint.config import ConfigError, load_file
     from repolint.knowledge import UnknownTarget
@@ -99,6 +100,8 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
     from repolint import reporters
 
     text = reporters.statistics(results) if statistics else reporters.render(fmt, results, color=color)
+    if show_compat:
+        text = _with_compat(text, results, fmt == "json" and not statistics)
     if output_file:
         try:
             with open(output_file, "w", encoding="utf-8") as fh:
@@ -111,6 +114,21 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
     threshold = {"error": 3, "warning": 2, "info": 1}[fail_on]  # Severity.rank, without importing pydantic
     failing = any(d.severity.rank >= threshold for r in results for d in r.diagnostics)
     sys.exit(0 if exit_zero or not failing else 1)
+
+
+def _with_compat(text: str, results, as_json: bool) -> str:
+    """The report plus each repo's supported transformers range."""
+    import json
+
+    from repolint.compatrange import compat_range
+
+    ranges = [(r.repo.label, compat_range(r.repo) if r.linted else None) for r in results]
+    if as_json:
+        return json.dumps({"diagnostics": json.loads(text or "[]"),
+                           "compat": [{"repo": label, **(c.to_json() if c else {"loads_on": None})} for label, c in ranges]},
+                          indent=2, ensure_ascii=True)
+    lines = [f"compat: {label}: {c.text() if c else 'unknown (no API-surface data)'}" for label, c in ranges]
+    return "\n".join([text, *lines]) if text else "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -181,6 +199,42 @@ class _plain:
 
     def __exit__(self, *exc):
         return False
+
+
+@cli.command("plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option("-t", "--target-transformers", "targets", multiple=True, metavar="VERSION", help="Release(s) to plan for. Repeatable. Default: the configured targets, else 5.24.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="A tree for a person, or JSON.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the module-facts cache.")
+def plan_command(paths, targets, fmt, no_cache):
+    """Show what from_pretrained would do with each repo: every Auto class it serves, the class
+    each resolves to, the modules transformers would execute and their transformers imports,
+    each link ok or BROKEN (with the reason and file:line). Exit 1 when a link is broken."""
+    from repolint.config import ConfigError, discover
+    from repolint.engine import Context
+    from repolint.knowledge import DEFAULT_TARGET, Knowledge, UnknownTarget
+    from repolint.plan import plan_for
+    from repolint.planview import render_json, render_text
+    from repolint.repo import Repo
+
+    plans = []
+    try:
+        for p in paths:
+            path = Path(p)
+            if not path.exists():
+                _fail(f"{p}: no such file or directory")
+            if path.is_file():
+                path = path.parent
+            settings = discover(path)
+            specs = list(targets) or settings.targets or [DEFAULT_TARGET]
+            repo = Repo(path, label=str(p))
+            repo.use_cache = not no_cache
+            for spec in dict.fromkeys(specs):
+                plans.append(plan_for(Context(repo, Knowledge.for_target(spec))))
+    except (ConfigError, UnknownTarget) as exc:
+        _fail(str(exc))
+    click.echo(render_json(plans) if fmt == "json" else render_text(plans))
+    sys.exit(1 if any(pl.tree().status == "broken" for pl in plans) else 0)
 
 
 @cli.command("rules")

@@ -11,7 +11,7 @@ import re
 from functools import cached_property, lru_cache
 import os
 
-DEFAULT_TARGET = "5.23"
+DEFAULT_TARGET = "5.24"
 
 
 def schemas_dir() -> str:
@@ -80,6 +80,20 @@ class Knowledge:
     def for_target(cls, spec: str) -> "Knowledge":
         label, version = resolve_target(spec)
         return cls(label, version)
+
+    @property
+    def version_for_api(self) -> str:
+        """The release to ask the API-surface data about: the label (``5.10`` is 5.10, not the
+        5.24 snapshot it borrows model types from)."""
+        return self.label
+
+    @property
+    def api(self):
+        """The transformers API surface (modules and names per release), loaded on first use:
+        only repos with custom code pay for it. None when the data is not shipped."""
+        from repolint.api import api_surface
+
+        return api_surface()
 
     @property
     def major(self) -> int:

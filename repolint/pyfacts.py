@@ -38,7 +38,7 @@ from pathlib import Path
 from repolint import __version__
 from repolint.pyfacts_ast import CLASS_ATTRS, REGISTER, Walker  # noqa: F401  (CLASS_ATTRS: public)
 
-FACTS_FORMAT = 6  # bump whenever extract() changes what it records
+FACTS_FORMAT = 7  # bump whenever extract() changes what it records
 CHUNK = 1 << 20  # characters per ast slice of a large module
 MAX_SLICE = 8 << 20  # a single top-level statement larger than this is not analysed
 CST_MAX_CHARS = 512 * 1024  # libcst needs ~500 bytes of memory per character

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import ast
 
-_CONFIG_NAMES = frozenset({"config", "cfg"})
+_CONFIG_NAMES = frozenset({"config"})
 # builtins whose calls are recorded (other calls only when their callee comes from an import)
 _BUILTIN_CALLS = frozenset({"eval", "exec", "compile", "open", "__import__", "breakpoint", "input"})
 
@@ -84,7 +84,9 @@ def _aliases(tree: ast.Module) -> dict[str, str]:
 
 def _class_info(node: ast.ClassDef) -> dict:
     provides: set[str] = set()
-    info: dict = {"line": node.lineno, "provides": [], "init": None, "tied_weights_keys": None}
+    # open: the class sets attributes whose names the code computes (setattr(self, k, v),
+    # self.__dict__.update(...)), so what it provides cannot be listed
+    info: dict = {"line": node.lineno, "provides": [], "open": False, "init": None, "tied_weights_keys": None}
     for stmt in node.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             provides.add(stmt.name)
@@ -118,6 +120,10 @@ def _class_info(node: ast.ClassDef) -> dict:
                     name = _str_const(sub.args[1]) if len(sub.args) > 1 else None
                     if name:
                         provides.add(name)
+                    else:
+                        info["open"] = True
+                if callee == "self.__dict__.update":
+                    info["open"] = True
                 if callee.endswith(".post_init") and callee.split(".")[0] == "self":
                     calls_post_init = True
                 is_super = (isinstance(sub.func, ast.Attribute) and sub.func.attr == "__init__"

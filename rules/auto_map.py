@@ -276,9 +276,12 @@ class BuiltinShadowsRemote(Rule):
         if not (isinstance(auto_map, dict) and "AutoConfig" in auto_map and isinstance(mt, str)):
             return
         if mt in ctx.knowledge.model_types:
+            since = ctx.knowledge.since(mt)
+            news = (f" (built in since {since}: on earlier releases this repo ran its own code)"
+                    if since and since.split(".")[0] != "4" and since != "5.0.0" else "")
             yield Finding(
                 "config.json",
-                f"model_type {mt!r} is built into transformers {ctx.knowledge.label}: without trust_remote_code=True "
+                f"model_type {mt!r} is built into transformers {ctx.knowledge.label}{news}: without trust_remote_code=True "
                 f"users silently get {ctx.knowledge.config_class(mt)} and the built-in model, not {auto_map['AutoConfig']}",
                 pointer="/model_type",
             )

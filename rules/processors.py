@@ -290,11 +290,15 @@ class UnknownTokenizerClass(Rule):
             data = ctx.obj(file_name)
             value = data.get("tokenizer_class") if data else None
             if isinstance(value, str) and value and not _known(value, known):
+                written_by_5 = value == "TokenizersBackend" and ctx.knowledge.major < 5
                 yield Finding(
                     file_name,
-                    f"tokenizer_class {value!r} is not a tokenizer of transformers {ctx.knowledge.label}",
+                    f"tokenizer_class {value!r} is not a tokenizer of transformers {ctx.knowledge.label}"
+                    + (" (transformers 5's save_pretrained writes it; 4.x raises \"Tokenizer class TokenizersBackend "
+                       "does not exist\")" if written_by_5 else ""),
                     pointer="/tokenizer_class",
-                    help=_suggest(value, known),
+                    help=("Name the model's own tokenizer class (e.g. \"LlamaTokenizerFast\") so that 4.x loads it too."
+                          if written_by_5 else _suggest(value, known)),
                 )
 
 
