@@ -11,10 +11,11 @@ Use::
     api.release_for("5.10")              # "5.10.4": the scanned release of that minor (None outside)
     api.has_module("transformers.modeling_attn_mask_utils", "5.24")      # False
     api.has_name("transformers", "TFPreTrainedModel", "4.57")            # True
-    api.module_span("transformers.modeling_attn_mask_utils")             # [("4.20.1", "5.23.0")]
+    api.module_span("transformers.modeling_attn_mask_utils")             # [("4.35.2", "5.23.0")]
     api.name_span("transformers.utils", "LossKwargs")                    # [(first, last), ...]
     api.modules_exporting("AttentionMaskConverter", "5.23")              # best first
     api.config_attrs("5.23"); api.generation_params_popped("5.23")
+    api.names("transformers.utils", "5.23"); api.modules("5.23")  # listings (tests, suggestions)
 
 Answers are ``True`` / ``False``, or ``None`` for "unknown": a version outside the scanned span,
 a module outside ``transformers``, or a name not found in an *open* module (one with a
@@ -26,8 +27,9 @@ lazy modules the 5.x ``__getattr__`` fallbacks are applied at lookup: ``XTokeniz
 tokenizer names ``SLOW_TO_FAST_CONVERTERS`` aliases are answered by every lazy module.
 
 Cost: the first call reads the header (release list, per-release config data and the byte
-offset of each module's line); each module's line is parsed on first use.  Only
-``modules_exporting`` parses every line (once), to build its reverse index.
+offset of each module's line, ~5 ms); each module's line is parsed on first use.
+``modules_exporting`` searches the raw lines for the quoted name and parses only the lines that
+mention it; only ``modules`` parses every line.
 """
 
 from __future__ import annotations
