@@ -230,18 +230,20 @@ class SavedOutsideRange(Rule):
     name = "saved-version-outside-range"
     summary = "config.json was saved by a transformers release that the repo's own code does not load on"
     severity = "warning"
+    uses_knowledge = True
     why = (
         "`transformers_version` in config.json tells users which release the repo was made with, "
         "and many pin it. When the custom code imports names that release lacks (or reads config "
         "attributes it does not carry), the pinned release cannot load the repo either: the repo "
         "was edited after saving, or saved from another environment than the one its code targets. "
-        "repolint checks the saving release with the release-sensitive rules (RL201, RL701-RL704); "
-        "`--show-compat` prints every release from 4.20 on that the repo loads on."
+        "repolint checks the saving release with the release-sensitive code rules (RL701-RL704) and "
+        "reports when the code loads on the target but not on the saving release; `--show-compat` "
+        "prints every release from 4.20 on that the repo loads on."
     )
     fix_text = "Re-save the repo with a release in the supported range (or fix the code for the release it says)."
     invalid = [Example({**GOOD, "config.json": CONFIG_JSON.replace('"hidden_size": 8,', '"hidden_size": 8,\n  "transformers_version": "5.23.0",'),
                         "modeling_x.py": MODEL_PY.replace("import PreTrainedModel", "import PreTrainedModel, TFPreTrainedModel")},
-                       [("config.json", 4)])]
+                       [("config.json", 4)], targets=("4.57",))]
     valid = [Example({**GOOD, "config.json": CONFIG_JSON.replace('"hidden_size": 8,', '"hidden_size": 8,\n  "transformers_version": "4.57.6",'),
                       "modeling_x.py": MODEL_PY.replace("import PreTrainedModel", "import PreTrainedModel, TFPreTrainedModel")})]
 
@@ -253,8 +255,9 @@ class SavedOutsideRange(Rule):
         saved = data.get("transformers_version")
         if not isinstance(saved, str) or not loaded_modules(ctx):
             return  # without custom code only the model type depends on the release (RL201)
-        blocked = blockers(ctx.repo, saved)
-        if blocked:
+        blocked = [c for c in blockers(ctx.repo, saved) or () if c != "RL201"]
+        # only when the code does load on the target: otherwise the target's own errors say it all
+        if blocked and not blockers(ctx.repo, ctx.knowledge.label):
             yield Finding("config.json", f"transformers_version {saved!r}: the repo's code does not load on "
                           f"transformers {minor(saved)} itself ({', '.join(blocked)} for that release); it was "
                           "edited after saving, or targets another release (`repolint check --show-compat` "
