@@ -170,6 +170,8 @@ class Repo:
                 raw = _read_capped(fh, size, self.max_file_size)
         except OSError as exc:
             return None, Problem("unreadable", f"cannot read {rel}: {exc.strerror or exc}")
+        except MemoryError:  # max-file-size set above what this machine can hold
+            return None, Problem("too-large", f"{rel} is {size / 1048576:.1f} MiB, more than fits in memory; it was not read")
         if len(raw) > self.max_file_size:
             return None, Problem("too-large", f"{rel} grew past the size limit while it was read; it was not read")
         if raw.startswith(LFS_PREFIX):

@@ -49,6 +49,7 @@ def main(argv=None) -> int:
     ap.add_argument("--memory-mb", type=int, default=2048)
     ap.add_argument("--replay", type=int, default=None, help="rebuild case I, run it (exec mode) and print its outcome")
     ap.add_argument("--source", default=None, help="lint with the repolint of this source tree (e.g. a git worktree of one commit, so that edits to the checkout do not change a long campaign halfway)")
+    ap.add_argument("--families", default="", help="comma-separated subset of json,python,settings,fs (default: all)")
     ap.add_argument("--quiet", action="store_true")
     opts = ap.parse_args(argv)
 
@@ -66,6 +67,7 @@ def main(argv=None) -> int:
     if opts.replay is not None:
         return _replay(opts, seeds, profile, limits, work, cache)
 
+    families = _families(opts)
     runner = Runner(opts.mode, limits, cache, opts.jobs)
     stats = Stats(opts)
     indexes = iter(range(opts.start, opts.start + opts.cases))
@@ -77,7 +79,7 @@ def main(argv=None) -> int:
                 index = next(indexes, None)
                 if index is None:
                     break
-                case = make_case(opts.seed, index, seeds, profile)
+                case = make_case(opts.seed, index, seeds, profile, families)
                 case_dir = os.path.join(work, case.id)
                 write_case(case_dir, case)
                 pending[case.id] = (case, case_dir)
@@ -150,7 +152,7 @@ class Stats:
     def write(self, elapsed: float) -> dict:
         summary = {
             "seed": self.opts.seed, "start": self.opts.start, "cases": self.cases, "mode": self.opts.mode,
-            "jobs": self.opts.jobs, "profile": self.opts.profile, "timeout": self.opts.timeout,
+            "jobs": self.opts.jobs, "profile": self.opts.profile, "families": self.opts.families or "all", "timeout": self.opts.timeout,
             "source": self.opts.source or ROOT, "elapsed_s": round(elapsed, 1), "cases_per_s": round(self.cases / elapsed, 3) if elapsed else 0,
             "cpu_s_per_case": round(self.cpu / self.cases, 3) if self.cases else 0,
             "failing_cases": self.failing, "expected_config_errors": self.config_errors,
@@ -175,6 +177,10 @@ class Stats:
         return "\n".join(lines)
 
 
+def _families(opts) -> set[str]:
+    return {f.strip() for f in opts.families.split(",") if f.strip()}
+
+
 def _slug(sig: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", sig).strip("-")[:80] or "unknown"
 
@@ -189,14 +195,15 @@ def _save_repro(opts, case, case_dir: str, record: dict, sig: str) -> None:
     for name in ("stdout", "stderr"):
         with open(os.path.join(case_dir, name), "rb") as src, open(os.path.join(dest, name), "wb") as out:
             out.write(src.read(200_000))
-    replay = f"python scripts/fuzz.py --seed {opts.seed} --replay {case.index} --profile {opts.profile} --out /tmp/replay"
+    families = f" --families {opts.families}" if opts.families else ""
+    replay = f"python scripts/fuzz.py --seed {opts.seed} --replay {case.index} --profile {opts.profile}{families} --out /tmp/replay"
     with open(os.path.join(dest, "case.json"), "w", encoding="utf-8") as fh:
         json.dump({**record, "signature": sig, "replay": replay,
                    "command": "cd " + dest + " && repolint check repo " + " ".join(case.args)}, fh, indent=2, ensure_ascii=True)
 
 
 def _replay(opts, seeds, profile, limits, work, cache) -> int:
-    case = make_case(opts.seed, opts.replay, seeds, profile)
+    case = make_case(opts.seed, opts.replay, seeds, profile, _families(opts))
     case_dir = os.path.join(work, case.id)
     write_case(case_dir, case)
     runner = Runner("exec", limits, cache)

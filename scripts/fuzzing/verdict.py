@@ -57,7 +57,7 @@ def signatures(outcome: Outcome, args: list[str], config_touched: bool) -> list[
 
 
 _CRASH = re.compile(r"internal error in (RL\d+) \[[^\]]*\] while checking .*?: (\w+)")
-_ORIGIN = re.compile(r"raised at (\S+?):\d+ \((\w+)\)")
+_ORIGIN = re.compile(r"raised at (\S+?):\d+ \(([^)]+)\)")
 
 
 def _internal_errors(text: str) -> list[str]:
