@@ -45,7 +45,8 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", "-j", type=int, default=1)
     ap.add_argument("--mode", choices=["fork", "exec"], default="fork")
     ap.add_argument("--profile", choices=sorted(PROFILES), default="full")
-    ap.add_argument("--timeout", type=int, default=30)
+    ap.add_argument("--timeout", type=int, default=30, help="CPU seconds per case")
+    ap.add_argument("--wall-timeout", type=int, default=None, help="wall-clock seconds per case (default 3x --timeout)")
     ap.add_argument("--memory-mb", type=int, default=2048)
     ap.add_argument("--replay", type=int, default=None, help="rebuild case I, run it (exec mode) and print its outcome")
     ap.add_argument("--source", default=None, help="lint with the repolint of this source tree (e.g. a git worktree of one commit, so that edits to the checkout do not change a long campaign halfway)")
@@ -62,7 +63,7 @@ def main(argv=None) -> int:
     cache = os.path.join(work, "_cache")
     seeds = load_seeds()
     profile = PROFILES[opts.profile]
-    limits = Limits(opts.timeout, opts.memory_mb)
+    limits = Limits(opts.timeout, opts.memory_mb, opts.wall_timeout or 3 * opts.timeout)
 
     if opts.replay is not None:
         return _replay(opts, seeds, profile, limits, work, cache)
@@ -119,7 +120,8 @@ class Stats:
         self.examples: dict[str, str] = {}
         self.repro_count: Counter = Counter()
         self.exit_codes: Counter = Counter()
-        self.slowest = {"seconds": 0.0}
+        self.slowest = {"seconds": 0.0}  # by CPU time
+        self.slowest_wall = {"seconds": 0.0}
         self.peak = {"max_rss_mb": 0.0}
         self.cpu = 0.0
 
@@ -139,8 +141,10 @@ class Stats:
         for sig in sigs:
             self.by_signature[sig] += 1
             self.examples.setdefault(sig, case.id)
-        if outcome.seconds > self.slowest["seconds"]:
+        if outcome.cpu > self.slowest.get("cpu", 0.0):
             self.slowest = record
+        if outcome.seconds > self.slowest_wall["seconds"]:
+            self.slowest_wall = record
         if outcome.max_rss_mb > self.peak["max_rss_mb"]:
             self.peak = record
         return record
@@ -158,7 +162,7 @@ class Stats:
             "failing_cases": self.failing, "expected_config_errors": self.config_errors,
             "exit_codes": dict(self.exit_codes),
             "signatures": [{"signature": s, "cases": n, "example": self.examples[s]} for s, n in self.by_signature.most_common()],
-            "slowest": self.slowest, "peak_rss": self.peak, "rss_limit_mb": RSS_LIMIT_MB,
+            "slowest": self.slowest, "slowest_wall": self.slowest_wall, "peak_rss": self.peak, "rss_limit_mb": RSS_LIMIT_MB,
         }
         with open(os.path.join(self.opts.out, "summary.json"), "w", encoding="utf-8") as fh:
             json.dump(summary, fh, indent=2, ensure_ascii=True)
@@ -169,7 +173,8 @@ class Stats:
             f"{s['cases']} cases in {s['elapsed_s']} s: {s['cases_per_s']} cases/s ({s['mode']} mode, {s['jobs']} jobs), "
             f"{s['cpu_s_per_case']} s CPU per case",
             f"exit codes: {s['exit_codes']}; {s['expected_config_errors']} one-line settings errors (allowed)",
-            f"slowest: {s['slowest'].get('id')} {s['slowest'].get('seconds')} s :: {' | '.join(s['slowest'].get('notes', []))[:200]}",
+            f"slowest (CPU): {s['slowest'].get('id')} {s['slowest'].get('cpu')} s CPU, {s['slowest'].get('seconds')} s wall :: {' | '.join(s['slowest'].get('notes', []))[:200]}",
+            f"slowest (wall): {s['slowest_wall'].get('id')} {s['slowest_wall'].get('seconds')} s :: {' | '.join(s['slowest_wall'].get('notes', []))[:200]}",
             f"peak RSS: {s['peak_rss'].get('id')} {s['peak_rss'].get('max_rss_mb')} MB :: {' | '.join(s['peak_rss'].get('notes', []))[:200]}",
             f"failing cases: {s['failing_cases']}; signatures: {len(s['signatures'])}",
         ]

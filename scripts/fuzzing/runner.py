@@ -7,7 +7,8 @@ Two ways to start the child:
   memory blow-up ends only the child) without paying interpreter start-up and imports.
 - exec: `python -m repolint check ...`, exactly as a user runs it (slower; --mode exec,
   and every reproducer is re-checked this way).
-The child gets RLIMIT_AS (memory), RLIMIT_CPU and a wall-clock alarm(), no core dumps.
+The child gets RLIMIT_AS (memory), RLIMIT_CPU (the timeout) and a wall-clock alarm() (for a
+child that blocks), no core dumps.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from dataclasses import dataclass
 
 @dataclass
 class Limits:
-    timeout: int = 30  # seconds of wall clock
+    timeout: int = 30  # seconds of CPU (SIGXCPU): a niced campaign on a busy machine is slow, not hung
     memory_mb: int = 2048  # address space; the RSS verdict threshold is separate
+    wall: int = 90  # seconds of wall clock (SIGALRM): catches a child blocked without using CPU
 
 
 @dataclass
@@ -55,8 +57,8 @@ def _apply_limits(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     cap = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.timeout + 5, limits.timeout + 10))
-    signal.alarm(limits.timeout)  # SIGALRM ends the process; kept across exec
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.timeout, limits.timeout + 5))
+    signal.alarm(limits.wall)  # SIGALRM ends the process; kept across exec
 
 
 def prewarm() -> None:
