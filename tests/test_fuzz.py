@@ -49,7 +49,8 @@ def _outcome(code=None, sig=None, out=b"", err=b"", rss=80.0):
 
 @pytest.mark.parametrize("outcome,touched,expect", [
     (_outcome(sig=11), False, ["signal SIGSEGV"]),
-    (_outcome(sig=14), False, ["timeout"]),
+    (_outcome(sig=14), False, ["timeout (wall clock)"]),
+    (_outcome(sig=24), False, ["timeout (CPU)"]),
     (_outcome(code=2, err=b"repolint: internal error: TypeError: x\n"), False, ["exit 2: repolint: internal error: TypeError: x"]),
     (_outcome(code=2, err=b"repolint: error: repo/repolint.toml: invalid TOML\n"), True, []),
     (_outcome(code=2, err=b"repolint: error: repo/repolint.toml: invalid TOML\n"), False, ["exit 2: repolint: error: repo/repolint.toml: invalid TOML"]),

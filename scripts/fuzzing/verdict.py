@@ -38,7 +38,8 @@ def signatures(outcome: Outcome, args: list[str], config_touched: bool) -> list[
     out_text = outcome.stdout.decode("utf-8", "replace")
     if outcome.signal is not None:
         name = signal.Signals(outcome.signal).name
-        sigs.append("timeout" if name in ("SIGALRM", "SIGXCPU", "SIGKILL") else f"signal {name}")
+        timeouts = {"SIGXCPU": "timeout (CPU)", "SIGKILL": "timeout (CPU)", "SIGALRM": "timeout (wall clock)"}
+        sigs.append(timeouts.get(name, f"signal {name}"))
     if "Traceback (most recent call last)" in err + out_text:
         last = [line for line in err.splitlines() if line and not line.startswith(" ")][-1:] or ["?"]
         sigs.append("traceback " + _normalise(last[0]))
