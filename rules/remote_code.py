@@ -100,7 +100,7 @@ def _finding(file: str, call: dict, message: str, severity: str | None = None) -
 
 def summary(ctx) -> dict | None:
     """The per-repo summary, or None when transformers runs no code of this repo."""
-    modules = loaded_modules(ctx)
+    modules = [m for m in loaded_modules(ctx) if f"{m}.py" in ctx.repo.top_level()]  # a missing one is RL304's
     upstream = sorted({p[0] for r in auto_map_entries(ctx) if (p := parse_ref(r.value)) and p[0]})
     if not modules and not upstream:
         return None

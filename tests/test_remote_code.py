@@ -42,6 +42,12 @@ def test_saved_custom_code_gets_a_clean_summary(repo):
                        "processes: no; exec of strings: no; writes files: no; code from other repos: no")
 
 
+def test_auto_map_to_missing_modules_is_no_code(repo):
+    for f in ("configuration_tiny.py", "modeling_tiny.py", "tiny_layers.py"):
+        (repo / f).unlink()
+    assert _report(repo) == []  # nothing of this repo can run (RL304 reports the missing files)
+
+
 def test_no_custom_code_no_summary(tmp_path):
     root = tmp_path / "plain"
     root.mkdir()
