@@ -144,6 +144,17 @@ class _Crashes:
         return out
 
 
+MAX_MESSAGE = 1000  # characters of a message or help text shown
+
+
+def clip(text: str) -> str:
+    """A message cut to MAX_MESSAGE characters: a rule that quotes a 200,000-character value
+    from the repo (or thousands of them) must not make a report of hundreds of megabytes."""
+    if not isinstance(text, str) or len(text) <= MAX_MESSAGE:
+        return text
+    return f"{text[:MAX_MESSAGE]}... [{len(text) - MAX_MESSAGE} more characters]"
+
+
 def _first_lintable(repo: Repo) -> str:
     present = [n for n in CONFIG_FILES if repo.exists(n)]
     return present[0] if present else next((f for f in repo.top_level() if f.endswith(".py")), ".")
@@ -196,10 +207,10 @@ def to_diagnostic(repo: Repo, rule_cls: type[Rule], f: Finding, settings: Settin
         code=rule_cls.code,
         name=rule_cls.name,
         severity=severity,
-        message=f.message,
+        message=clip(f.message),
         location=Location(file=f.file, line=line or 1, column=col or 1, end_line=end_line, end_column=end_col),
         repo=repo.label,
-        help=f.help,
+        help=clip(f.help) if f.help else f.help,
         fix=Fix(**f.fix) if f.fix else None,
         targets=labels,
     )

@@ -320,3 +320,13 @@ def test_full_report_of_many_findings_in_a_large_file(tmp_path):
     code, out, _ = _check(tmp_path, fmt="full")
     assert code == 0 and out.count("RL004") == 6000
     assert time.perf_counter() - start < 25
+
+
+def test_messages_quoting_huge_values_are_clipped(tmp_path):
+    # a rule quoting a 200,000-character value, many times over, made a 198 MB report (850 MB RSS)
+    names = json.dumps(["A" * 200_000 + str(i) for i in range(50)])
+    write_repo(tmp_path / "m", {"config.json": '{"model_type": "bert", "architectures": ' + names + "}"})
+    code, out, _ = _check(tmp_path, fmt="concise")
+    lines = [line for line in out.splitlines() if "RL203" in line]
+    assert code == 0 and len(lines) == 50, out[:500]
+    assert all(len(line) < 1300 and line.endswith("more characters]") for line in lines), max(map(len, lines))
