@@ -4,19 +4,29 @@ One pass per file extracts what the code rules need: classes (bases, class attri
 ``register_for_auto_class`` calls, imports (with their guards), module-level names, the
 relative imports transformers' own regex finds, and ``# repolint: ignore[...]`` comments.
 
-How a file is read, and what bounds each step (the text is untrusted):
-- CPython's own parser (``ast``) reads it first: it is what transformers' exec will run, it
-  rejects exactly what Python rejects (201 nested parentheses, ...), it never overflows the C
-  stack, and it costs a fraction of libcst's import alone. Facts come from one iterative walk
-  (repolint.pyfacts_ast), so no nesting Python accepts can raise RecursionError.
-- A module over CHUNK characters is parsed in slices that end at top-level statements, so
-  memory stays bounded (about 70 bytes per character per slice) and time linear.
+Who reads what, and what bounds each step (the text is untrusted):
+- CPython's own parser (``ast``) reads the text first: it is what transformers' exec will run,
+  it rejects exactly what Python rejects (201 nested parentheses, ...) and it never overflows
+  the C stack. One iterative walk over its tree (repolint.pyfacts_ast) reads function bodies
+  (their imports and registrations; pyusage's facts), gives every fact its position, and cuts
+  the module down to its skeleton (repolint.pyfacts_skeleton: module-level statements and class
+  bodies, function signatures and bodies and unread values cut out, line count kept).
+- libcst, the parser of record, reads that skeleton in-process: the classes, bases, class
+  attributes, module-level imports and names and ``register_for_auto_class`` calls the rules
+  judge are libcst's, with the ast pass's positions. The skeleton's guards (expression depth,
+  a depth budget, size) keep from libcst what would make it slow or recurse; a module they
+  refuse, or that libcst fails on, gets the ast pass's own facts (the same facts:
+  tests/test_pyfacts_equivalence.py). ``facts["parser"]`` says which parser gave them.
+- A module over CHUNK characters is parsed in slices that end at top-level statements (libcst
+  reads each slice's skeleton), so memory stays bounded (about 70 bytes per character per
+  slice for ast) and time linear.
 - When this Python rejects the text, libcst (repolint.pyfacts_cst), which reads the syntax of
-  every Python version, decides: a module that only newer Pythons accept still gets its facts.
-  libcst runs in a child process, after a token-level nesting check and with a size bound, a
-  timeout and a memory limit, so its deep recursion, run-away time or a crash cannot take
-  the run down; when it cannot decide, CPython's error stands.
-- What could not be analysed is recorded in ``facts["degraded"]`` (why, and what was skipped).
+  every Python version, decides on the whole module: a module that only newer Pythons accept
+  still gets its facts. Only there libcst runs in a child process, after a token-level nesting
+  check and with a size bound, a timeout and a memory limit, because no ast tree vouches for
+  that text; when it cannot decide, CPython's error stands.
+- What could not be analysed is recorded in ``facts["degraded"]`` (why, and what was skipped);
+  the code rules do not judge such a module, and RL601 reports it as a warning.
 
 Facts are plain JSON, cached by content hash under the user cache dir and keyed by
 repolint's version, so an unchanged file is parsed once.
@@ -37,8 +47,9 @@ from pathlib import Path
 
 from repolint import __version__
 from repolint.pyfacts_ast import CLASS_ATTRS, REGISTER, Walker  # noqa: F401  (CLASS_ATTRS: public)
+from repolint.pyfacts_skeleton import Record
 
-FACTS_FORMAT = 7  # bump whenever extract() changes what it records
+FACTS_FORMAT = 8  # bump whenever extract() changes what it records
 CHUNK = 1 << 20  # characters per ast slice of a large module
 MAX_SLICE = 8 << 20  # a single top-level statement larger than this is not analysed
 CST_MAX_CHARS = 512 * 1024  # libcst needs ~500 bytes of memory per character
@@ -98,7 +109,9 @@ class _Rejected(Exception):
         self.exc, self.offset, self.source, self.at_end = exc, offset, source, at_end
 
 
-def extract(text: str) -> dict:
+def extract(text: str, libcst: bool = True) -> dict:
+    """The facts of a module's text; ``libcst=False`` reads the declarations with the ast pass
+    alone (the fallback; tests compare both readers)."""
     if "\r" in text:  # universal newlines, as ast and transformers' open() see the file
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     facts: dict = {
@@ -114,19 +127,32 @@ def extract(text: str) -> dict:
     candidates, registers = _candidate_lines(text)
     from repolint.pyusage import collect
 
+    record = Record(registers)
+    if not libcst:
+        record.why = "libcst was not asked"
+    inner: dict = {"imports": [], "registrations": []}  # found in function bodies (ast pass)
     gc_was_on = gc.isenabled()
-    gc.disable()  # an ast tree has no cycles; collections while it is built double the parse time
+    gc.disable()  # ast and libcst trees have no cycles; collections while they are built double the time
     try:
-        for offset, tree in _ast_slices(text):
+        for offset, tree, source in _ast_slices(text):
             if offset:
                 ast.increment_lineno(tree, offset)
-            Walker(facts, candidates, registers).walk(tree)
+            skeleton = record.skeleton(offset)
+            Walker(facts, candidates, registers, inner, skeleton).walk(tree)
             _merge(facts.setdefault("usage", {}), collect(tree))
+            del tree
+            if skeleton is not None:
+                record.read(skeleton, source)
     except _Rejected as rejected:
-        _rejected(text, facts, rejected)
+        if _rejected(text, facts, rejected):
+            facts["parser"] = {"name": "libcst", "why": "this Python's parser rejects the module (newer syntax)"}
+            return facts
+        record.why = "the module was not fully read: " + (
+            facts["degraded"]["reason"] if facts["degraded"] else "Python's parser rejects it")
     finally:
         if gc_was_on:
             gc.enable()
+    record.finish(facts, inner)
     return facts
 
 
@@ -149,14 +175,15 @@ def _parse(source: str) -> ast.Module:
 
 
 def _ast_slices(text: str):
-    """(line offset, tree) for each slice of the module, in order. A slice that does not parse
+    """(line offset, tree, text) for each slice of the module, in order. A slice that does not parse
     is grown (doubled) to the next statement start in case the cut fell inside a statement;
     it is rejected once it reaches the end of the text or MAX_SLICE."""
     if len(text) <= CHUNK:
         try:
-            yield 0, _parse(text)
+            tree = _parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             raise _Rejected(exc, 0, text, True) from None
+        yield 0, tree, text
         return
     starts = [m.start() + 1 for m in _SLICE_START.finditer(text)]
     start, offset = 0, 0
@@ -173,7 +200,7 @@ def _ast_slices(text: str):
                 if at_end or end - start >= MAX_SLICE or isinstance(exc, (RecursionError, MemoryError)):
                     raise _Rejected(exc, offset, source, at_end) from None
                 size *= 2
-        yield offset, tree
+        yield offset, tree, source
         del tree
         offset += source.count("\n")
         start = end
@@ -186,9 +213,9 @@ def _next_start(starts: list[int], at_least: int, end: int) -> int:
     return starts[i] if i < len(starts) else end
 
 
-def _rejected(text: str, facts: dict, rejected: _Rejected) -> None:
+def _rejected(text: str, facts: dict, rejected: _Rejected) -> bool:
     """CPython's parser refused a slice: a syntax error, unless libcst reads the module (syntax
-    of a newer Python) or Python can still compile what the ast module could not build."""
+    of a newer Python; then True) or Python can still compile what the ast module could not build."""
     exc, offset = rejected.exc, rejected.offset
     if isinstance(exc, (RecursionError, MemoryError)):
         try:
@@ -199,23 +226,24 @@ def _rejected(text: str, facts: dict, rejected: _Rejected) -> None:
             why = str(exc2) or "the code is nested too deeply for Python's parser"
             facts["syntax_error"] = {"message": f"Python cannot compile this module ({type(exc2).__name__}: {why})",
                                      "line": 1 + offset, "column": 1}
-            return
+            return False
         facts["degraded"] = _degraded(offset, f"Python's ast module cannot represent the code ({type(exc).__name__})")
-        return
+        return False
     if not rejected.at_end:
         facts["degraded"] = _degraded(offset, f"a top-level statement is larger than {MAX_SLICE >> 20} MiB")
-        return
+        return False
     if isinstance(exc, SyntaxError) and "too many nested parentheses" not in (exc.msg or ""):
         cst_facts, why = _cst_facts(text)
         if cst_facts is not None:  # only a newer Python accepts it
             for key in ("classes", "registrations", "imports", "names"):
                 facts[key] = cst_facts[key]
-            return
+            return True
         facts["_transient"] = why == "timed out"
     if isinstance(exc, SyntaxError):
         facts["syntax_error"] = {"message": exc.msg, "line": (exc.lineno or 1) + offset, "column": exc.offset or 1}
     else:  # ValueError: NUL bytes
         facts["syntax_error"] = {"message": str(exc), "line": 1 + offset, "column": 1}
+    return False
 
 
 def _degraded(offset: int, why: str) -> dict:

@@ -6,8 +6,10 @@ function body is entered only when its lines mention ``import`` or
 ``register_for_auto_class`` (the only facts recorded inside functions). Identifiers come
 NFKC-normalised from the parser, as Python binds them.
 
-The facts are those of repolint.pyfacts_cst (the libcst reader used when CPython rejects the
-text); tests/test_pyfacts_equivalence.py checks that both agree.
+The facts inside function bodies, and every position, are this pass's. The declarations
+outside them are libcst's (repolint.pyfacts_skeleton hands it the skeleton this walk
+records); the walk records them too, for their positions and as the fallback when libcst
+must not read the text. tests/test_pyfacts_equivalence.py checks that both agree.
 """
 
 from __future__ import annotations
@@ -106,13 +108,18 @@ def auto_class_argument(items, literal=literal) -> tuple[str | None, bool]:
 
 
 class Walker:
-    """Adds one ast tree's facts to ``facts``. ``candidates`` are the line numbers that mention
-    ``import`` or ``register_for_auto_class``, ``registers`` those that mention the latter."""
+    """Adds one ast tree's facts to ``facts``, except the imports and registrations inside
+    function bodies, which go to ``inner``. ``candidates`` are the line numbers that mention
+    ``import`` or ``register_for_auto_class``, ``registers`` those that mention the latter.
+    With a ``skeleton`` (repolint.pyfacts_skeleton.Skeleton), the statements outside function
+    bodies are also handed to it, which records what libcst need not read."""
 
-    def __init__(self, facts: dict, candidates: list[int], registers: list[int]):
+    def __init__(self, facts: dict, candidates: list[int], registers: list[int], inner: dict, skeleton=None):
         self.facts = facts
+        self.inner = inner
         self.candidates = candidates
         self.registers = registers
+        self.skeleton = skeleton
 
     @staticmethod
     def _pos(node) -> dict:
@@ -126,25 +133,33 @@ class Walker:
 
     def walk(self, tree: ast.Module) -> None:
         names = self.facts["names"]
-        stack = [(stmt, True, 0) for stmt in reversed(tree.body)]
+        skeleton = self.skeleton
+        stack = [(stmt, True, 0, False) for stmt in reversed(tree.body)]
+        if skeleton is not None:
+            skeleton.block(tree.body, False)
         while stack:
-            stmt, top, guards = stack.pop()
+            stmt, top, guards, inner = stack.pop()  # inner: inside a function body
             bind = top and not guards & TYPE_CHECKING
+            outer = skeleton is not None and not inner
             kind = type(stmt)
             if kind is ast.Import or kind is ast.ImportFrom:
-                self._import(stmt, top, guards)
+                self._import(stmt, top, guards, inner)
                 continue
             if kind is ast.ClassDef:
                 if top:
                     self._class(stmt, guards)
                 exprs = [*stmt.decorator_list, *stmt.bases, *stmt.keywords]
                 blocks = [(stmt.body, False, guards)]
+                if outer:
+                    skeleton.header(exprs)
             elif kind in _FUNCS:
                 if bind:
                     names.setdefault(stmt.name, "def")
                 exprs = [*stmt.decorator_list, stmt.args, stmt.returns]
                 enter = self._mentions(self.candidates, stmt.body[0].lineno, stmt.end_lineno)
                 blocks = [(stmt.body, False, guards)] if enter else []
+                if outer:
+                    skeleton.function(stmt)
             else:
                 if bind and kind is ast.Assign:
                     for t in stmt.targets:
@@ -153,9 +168,14 @@ class Walker:
                 elif bind and kind is ast.AnnAssign and isinstance(stmt.target, ast.Name):
                     names.setdefault(stmt.target.id, "assign")
                 exprs, blocks = self._parts(stmt, top, guards)
-            self._registrations(exprs)
+                if outer:
+                    skeleton.statement(stmt, bool(blocks), exprs)
+            self._registrations(exprs, inner)
+            inner = inner or kind in _FUNCS
             for body, btop, bguards in reversed(blocks):
-                stack.extend((s, btop, bguards) for s in reversed(body))
+                if not inner and skeleton is not None:
+                    skeleton.block(body, kind is ast.ClassDef)
+                stack.extend((s, btop, bguards, inner) for s in reversed(body))
 
     def _parts(self, stmt, top: bool, guards: int):
         """The expressions of a statement and its blocks (statement lists, with their guards)."""
@@ -180,14 +200,15 @@ class Walker:
                 blocks.append((value, top, guards))
         return exprs, blocks
 
-    def _import(self, stmt, top: bool, guards: int) -> None:
+    def _import(self, stmt, top: bool, guards: int, inner: bool) -> None:
         if isinstance(stmt, ast.Import):
             entries = [("import", a.name, 0, [[a.name, a.asname]]) for a in stmt.names]
         else:
             entries = [("from", stmt.module or "", stmt.level, [[a.name, a.asname] for a in stmt.names])]
         pos = self._pos(stmt)
+        imports = (self.inner if inner else self.facts)["imports"]
         for kind, module, level, names in entries:
-            self.facts["imports"].append({
+            imports.append({
                 "kind": kind, "module": module, "level": level, "names": names,
                 "guarded": bool(guards & (TRY | AVAILABILITY)),
                 "type_checking": bool(guards & TYPE_CHECKING),
@@ -204,6 +225,8 @@ class Walker:
             if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
                 # transformers 5 reads a model's config class from the annotation `config: XConfig`
                 if isinstance(stmt.target, ast.Name) and stmt.target.id == "config":
+                    if self.skeleton is not None:
+                        self.skeleton.attribute(stmt)
                     lit = literal(stmt.annotation)
                     if lit is not None and "config_class" not in attrs:
                         attrs["config_class"] = {**lit, **self._pos(stmt.annotation)}
@@ -215,6 +238,8 @@ class Walker:
             else:
                 continue
             if isinstance(target, ast.Name) and target.id in CLASS_ATTRS:
+                if self.skeleton is not None:
+                    self.skeleton.attribute(stmt)
                 lit = literal(stmt.value)
                 if lit is not None:
                     attrs[target.id] = {**lit, **self._pos(stmt.value)}
@@ -229,7 +254,7 @@ class Walker:
         if not type_checking:
             self.facts["names"][node.name] = "class"
 
-    def _registrations(self, exprs) -> None:
+    def _registrations(self, exprs, inner: bool) -> None:
         if not self.registers:
             return
         stack = list(exprs)
@@ -252,4 +277,4 @@ class Walker:
                               **self._pos(node)})
             stack.extend(ast.iter_child_nodes(node))
         found.sort(key=lambda r: (r["line"], r["column"]))
-        self.facts["registrations"].extend(found)
+        (self.inner if inner else self.facts)["registrations"].extend(found)

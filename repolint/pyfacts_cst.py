@@ -1,11 +1,13 @@
-"""Module facts read with libcst, for text this Python's parser rejects (libcst reads the
-syntax of every Python version, so a module that only a newer Python accepts keeps its facts).
+"""Module facts read with libcst, the parser of record for the declarations the rules read.
 
-repolint.pyfacts runs ``main()`` in a child process (with a memory limit and a timeout) so
-that libcst's recursion, time or a crash cannot end a lint run. The walk here is iterative,
-and records the same facts as repolint.pyfacts_ast (tests/test_pyfacts_equivalence.py
-checks it on the fixtures and on synthetic modules); identifiers are NFKC-normalised, as
-Python binds them. No positions: those come from the ast tree, which this text has not.
+``extract`` reads a parsed libcst Module: in-process, the skeleton of a module that CPython
+parsed (repolint.pyfacts_skeleton; its guards keep deep or huge text away); and, through
+``main()`` in a child process with a memory limit and a timeout, a whole module that this
+Python's parser rejects (libcst reads the syntax of every Python version, so a module that
+only a newer Python accepts keeps its facts). The walk here is iterative and records the same
+facts as repolint.pyfacts_ast (tests/test_pyfacts_equivalence.py checks it on the fixtures,
+transformers' modeling files and synthetic modules); identifiers are NFKC-normalised, as
+Python binds them. No positions: those come from the ast tree.
 """
 
 from __future__ import annotations
@@ -102,13 +104,53 @@ def literal(node, depth: int = 0):
     return None
 
 
+# Fields that hold child nodes, per node type, in source order (a dataclass lists some out of
+# order: a class's decorators after its body); whitespace, brackets and operators hold no call.
+_ORDER = {
+    "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    "FunctionDef": ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    "IfExp": ("body", "test", "orelse"),
+    "ExceptHandler": ("type", "name", "body"),
+    "ExceptStarHandler": ("type", "name", "body"),
+    "MatchCase": ("pattern", "guard", "body"),
+    "Parameters": ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"),
+}
+_NO_CALLS = re.compile(r"whitespace|^(?:lpar|rpar|lbracket|rbracket|lbrace|rbrace|leading_lines|lines_after_decorators|"
+                       r"header|footer|indent|comma|semicolon|colon|dot|equal|operator|separator|asynchronous|"
+                       r"first_colon|second_colon|relative|start|end|encoding|default_indent|default_newline)$")
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    import dataclasses
+
+    names = _FIELDS.get(kind)
+    if names is None:
+        listed = [f.name for f in dataclasses.fields(kind)]
+        order = _ORDER.get(kind.__name__)
+        if order is not None:
+            listed = [n for n in order if n in listed] + [n for n in listed if n not in order]
+        names = _FIELDS[kind] = tuple(n for n in listed if not _NO_CALLS.search(n))
+    return names
+
+
 def _descendants(node):
-    """Every node under ``node`` (itself included), depth first, in source order."""
+    """Every node under ``node`` (itself included) that may be or hold an expression, depth
+    first, in source order. (libcst's ``children`` gives the same order at ten times the cost.)"""
+    import libcst as cst
+
     stack = [node]
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(reversed(n.children))
+        found = []
+        for name in _fields(type(n)):
+            value = getattr(n, name)
+            if isinstance(value, cst.CSTNode):
+                found.append(value)
+            elif isinstance(value, (tuple, list)):
+                found.extend(v for v in value if isinstance(v, cst.CSTNode))
+        stack.extend(reversed(found))
 
 
 def guard_kind(test) -> str | None:
@@ -135,9 +177,13 @@ def _statements(suite) -> list:
     return list(suite.body)
 
 
-def extract(module) -> dict:
-    """The facts of a parsed libcst Module."""
-    facts: dict = {"classes": {}, "registrations": _registrations(module), "imports": [], "names": {}}
+def extract(module, facts: dict | None = None, registrations: bool = True) -> dict:
+    """The facts of a parsed libcst Module, added to ``facts`` (a module read in slices shares
+    one); ``registrations=False`` when the text does not mention register_for_auto_class."""
+    if facts is None:
+        facts = {"classes": {}, "registrations": [], "imports": [], "names": {}}
+    if registrations:
+        facts["registrations"] += _registrations(module)
     stack = [(s, True, 0) for s in reversed(module.body)]
     while stack:
         stmt, top, guards = stack.pop()

@@ -122,8 +122,10 @@ class ClassRef:
 
 
 def facts(ctx, module: str) -> dict | None:
+    """A module's facts, or None when it is missing, unreadable, does not parse, or was not
+    fully analysed (``degraded``: its classes and imports are partial; RL601 says so)."""
     f = ctx.repo.python(f"{module}.py")
-    if f is None or "problem" in f or f.get("syntax_error"):
+    if f is None or "problem" in f or f.get("syntax_error") or f.get("degraded"):
         return None
     return f
 

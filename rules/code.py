@@ -76,8 +76,14 @@ class PythonSyntaxError(Rule):
     code = "RL601"
     name = "python-syntax-error"
     summary = "A module that auto_map loads (or one it imports) does not parse"
-    why = "transformers execs the module when the class is loaded; a syntax error fails the load with SyntaxError."
-    fix_text = "Fix the syntax at the reported position."
+    why = (
+        "transformers execs the module when the class is loaded; a syntax error fails the load with "
+        "SyntaxError. A module Python compiles but repolint could not analyse fully (code nested "
+        "deeper than Python's ast module represents, a single statement over 8 MiB) is reported as "
+        "a warning that says what was skipped: the checks that need its classes, imports and "
+        "register_for_auto_class calls do not run on it."
+    )
+    fix_text = "Fix the syntax at the reported position (for a module not analysed: split the generated statement)."
     invalid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY + "\ndef broken(:\n    pass\n"}, [("modeling_x.py", 9)])]
     valid = [Example(GOOD_REPO)]
 
@@ -93,6 +99,10 @@ class PythonSyntaxError(Rule):
             elif f.get("syntax_error"):
                 e = f["syntax_error"]
                 yield Finding(rel, f"syntax error: {e['message']}", line=e["line"], column=e["column"])
+            elif f.get("degraded"):
+                d = f["degraded"]
+                yield Finding(rel, f"{rel} was not fully analysed ({d['reason']}); not checked: {d['skipped']}",
+                              line=d["line"], column=1, severity="warning")
 
 
 @register

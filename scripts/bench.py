@@ -8,9 +8,12 @@ Two scenarios, each command in fresh processes, alternated, median of --runs:
   AutoModel.from_config on the meta device, trust_remote_code=True); it ends with issue 11's
   ratios: cold lint / `python -c pass` (target <= 8x) and transformers' load / cold lint
   (target >= 20x), by wall clock and by CPU time (user + system of each child process).
-Not a test: numbers depend on the machine; record them with the load average.
+Not a test: numbers depend on the machine; record them with the load average. --baseline DIR
+adds the cold and warm runs of another copy of repolint (e.g. a `git archive` of an older
+commit: a folder holding repolint/ and rules/) to the same alternated rounds, so that before
+and after are measured under the same load.
 
-    python scripts/bench.py [--runs 15] [--scenario json|code|all]
+    python scripts/bench.py [--runs 15] [--scenario json|code|all] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ def wall(cmd: list[str], cwd: str, env: dict | None = None, name: str | None = N
 
 
 COLD = "repolint check (cold facts cache)"
+BASE_COLD = "baseline: repolint check (cold cache)"
 LOAD = "transformers AutoConfig + from_config(meta)"
 TRANSFORMERS_LOAD = """
 import torch, transformers
@@ -103,7 +107,7 @@ def report(title: str, times: dict[str, list[float]], base_name: str) -> None:
         print(line)
 
 
-def bench_code(runs: int) -> None:
+def bench_code(runs: int, baseline: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         repo = os.path.join(tmp, "repo")
         shutil.copytree(ROOT / "tests" / "fixtures" / "custom" / "custom_model", repo)
@@ -115,6 +119,10 @@ def bench_code(runs: int) -> None:
             COLD: (lint, "cold"),
             "repolint check (warm facts cache)": (lint, warm_cache),
         }
+        if baseline:
+            base_env = {"PYTHONPATH": os.path.abspath(baseline)}
+            commands[BASE_COLD] = (lint, "cold", base_env)
+            commands["baseline: repolint check (warm cache)"] = (lint, os.path.join(tmp, "warm-base"), base_env)
         try:
             import torch  # noqa: F401
             import transformers  # noqa: F401
@@ -124,9 +132,9 @@ def bench_code(runs: int) -> None:
             print("(transformers/torch not importable: skipping the transformers load)")
         times: dict[str, list[float]] = {name: [] for name in commands}
         for r in range(runs + 1):
-            for name, (cmd, cache) in commands.items():
-                cache_dir = os.path.join(tmp, f"cold-{r}") if cache == "cold" else cache
-                env = {**ENV, "HF_HUB_OFFLINE": "1", "HF_MODULES_CACHE": os.path.join(tmp, "modules")}
+            for name, (cmd, cache, *extra) in commands.items():
+                cache_dir = os.path.join(tmp, f"cold-{name[:4]}-{r}") if cache == "cold" else cache
+                env = {**ENV, "HF_HUB_OFFLINE": "1", "HF_MODULES_CACHE": os.path.join(tmp, "modules"), **(extra[0] if extra else {})}
                 if cache_dir:
                     env["REPOLINT_CACHE_DIR"] = cache_dir
                 t = wall(cmd, tmp, env, name=name if r else None)
@@ -139,13 +147,16 @@ def bench_code(runs: int) -> None:
 def targets(times: dict[str, list[float]], cpu: dict[str, list[float]]) -> None:
     """Issue 11's cold-start targets, from the medians of this run (wall clock, and CPU time,
     which a loaded machine disturbs less)."""
-    for label, data in (("wall", times), ("cpu", cpu)):
-        pass_ = statistics.median(data["python -c pass"])
-        cold = statistics.median(data[COLD])
-        line = f"  {label:<4}: cold / python -c pass = {cold / pass_:5.1f}x (target <= 8)"
-        if data.get(LOAD):
-            line += f";  transformers load / cold = {statistics.median(data[LOAD]) / cold:5.1f}x (target >= 20)"
-        print(line)
+    for which in (COLD, BASE_COLD):
+        for label, data in (("wall", times), ("cpu", cpu)):
+            if not data.get(which):
+                continue
+            pass_ = statistics.median(data["python -c pass"])
+            cold = statistics.median(data[which])
+            line = f"  {'baseline ' if which == BASE_COLD else ''}{label:<4}: cold / python -c pass = {cold / pass_:5.1f}x (target <= 8)"
+            if data.get(LOAD):
+                line += f";  transformers load / cold = {statistics.median(data[LOAD]) / cold:5.1f}x (target >= 20)"
+            print(line)
 
 
 def main() -> None:
@@ -153,11 +164,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--scenario", choices=("json", "code", "all"), default="all")
     ap.add_argument("--repo", default=str(ROOT / "tests" / "fixtures" / "valid" / "bert"))
+    ap.add_argument("--baseline", help="a folder with another copy of repolint to run in the same rounds")
     args = ap.parse_args()
     if args.scenario in ("json", "all"):
         bench_json(args)
     if args.scenario in ("code", "all"):
-        bench_code(args.runs)
+        bench_code(args.runs, args.baseline)
 
 
 def bench_json(args) -> None:

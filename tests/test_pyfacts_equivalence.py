@@ -1,9 +1,12 @@
-"""The fast extractor (CPython's ast, function bodies skipped unless they mention an import or
-a registration) records exactly the facts of a full libcst parse (repolint.pyfacts_cst, the
-reader of record for syntax this Python rejects), on every Python file of the fixtures, on the
+"""libcst, the parser of record, reads each module's skeleton (repolint.pyfacts_skeleton:
+function signatures and bodies, assignment values and other statements the rules do not read
+are cut); the ast pass reads function bodies and gives positions. Their facts must be exactly
+those of the ast pass alone (``extract(text, libcst=False)``, the fallback behind the guards)
+and, positions aside, those of a full libcst parse of the module (repolint.pyfacts_cst, the
+reader for syntax this Python rejects): on every Python file of the fixtures, on the
 benchmark's generated modeling file, on installed transformers modeling files, and on seeded
-synthetic modules that combine the constructs the rules read. Positions (which only the ast
-pass has) are checked against the text they point at.
+synthetic modules that combine the constructs the rules read. Positions are checked against
+the text they point at, and each test checks that libcst did read the module.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from repolint.pyfacts_cst import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 POSITION_KEYS = {"line", "column", "end_line", "end_column"}
+DECLARATIONS = ("classes", "registrations", "imports", "names")
 
 
 def _strip(value):
@@ -32,14 +36,18 @@ def _strip(value):
 
 
 def assert_same_facts(text: str) -> dict:
-    fast = extract(text)
-    assert fast["syntax_error"] is None and fast["degraded"] is None
+    record = extract(text)
+    assert record["syntax_error"] is None and record["degraded"] is None
+    assert record.pop("parser") == {"name": "libcst", "why": None}
+    alone = extract(text, libcst=False)
+    assert alone.pop("parser")["name"] == "ast"
+    assert record == alone  # every fact, positions included
     full = parse(text)
     assert "facts" in full, full
-    for key in ("classes", "registrations", "imports", "names"):
-        assert _strip(fast[key]) == full["facts"][key], key
-    _check_positions(text, fast)
-    return fast
+    for key in DECLARATIONS:
+        assert _strip(record[key]) == full["facts"][key], key
+    _check_positions(text, record)
+    return record
 
 
 def _check_positions(text: str, facts: dict) -> None:
@@ -64,7 +72,7 @@ FIXTURE_FILES = sorted(p for p in (ROOT / "tests" / "fixtures").rglob("*.py"))
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: str(p.relative_to(ROOT / "tests" / "fixtures")))
 def test_fixture_modules(path):
     text = path.read_text(encoding="utf-8")
-    if extract(text)["syntax_error"]:  # a broken fixture: both readers must reject it
+    if extract(text)["syntax_error"]:  # a broken fixture: every reader must reject it
         assert "error" in parse(text)
         return
     assert_same_facts(text)
@@ -116,6 +124,24 @@ STATEMENTS = [
     "del X",
     "lambda: Z.register_for_auto_class('AutoTokenizer')",
     "\uff38Alias = 1",
+    # shapes the skeleton cuts: multi-line values, code after a cut on its last line, headers
+    "X = foo(\n    1,\n)  # trailing",
+    "Y = (a +\n     b); import late",
+    '"""Docstring\nover lines."""',
+    "Z: Dict[str,\n       int] = {\n    'a': 1,\n}",
+    "@decorator(\n    arg)  # c\ndef decorated2(x,\n               y=1) -> int:\n    return x; import inner_mod",
+    "def one_liner(): return 1; import os2",
+    "async def  spaced ():\n    pass",
+    "def \\\n    continued(): import in_continued",
+    "F = f'{a}' f\"b\"",
+    "def \uff46\uff55\uff4c\uff4c(): pass",
+    "def sig(x=XConfig.register_for_auto_class()):\n    return x",
+    "def sig2(x=1):\n    Y.register_for_auto_class('AutoModel')",
+    "for i in range(2): import loop_mod",
+    "V = 1 if x else \\\n    2",
+    "lam = lambda: (\n    1)",
+    "del (a,\n     b)",
+    "assert x, (\n    'message')",
 ]
 CLASS_BODIES = [
     'model_type = "x-net"',
@@ -138,6 +164,14 @@ CLASS_BODIES = [
     "def method(self):\n    import numpy\n    return 1",
     "def method2(self):\n    return 2",
     "class Inner(Base):\n    model_type = 'inner'",
+    'model_type = (\n    "multi"\n    "line")',
+    '_no_split_modules = [\n    "A",  # c\n    "B",\n]',
+    "def m(self): return 1; import cls_inner",
+    "@property\ndef prop(self):\n    return 1",
+    "x = 1; model_type = 'semi'",
+    "config: XConfig  # annotated",
+    "attributes = \\\n    ['tokenizer']",
+    '"""A class docstring\n    over lines."""',
 ]
 WRAPPERS = [
     "if TYPE_CHECKING:\n{body}",
@@ -185,6 +219,14 @@ def test_synthetic_modules(seed):
     rng = random.Random(seed)
     text = "from typing import TYPE_CHECKING\n" + _block(rng, 0) + "\n"
     ast.parse(text)  # valid syntax (symtable rules such as `import *` in a function aside)
+    assert_same_facts(text)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_synthetic_module_without_final_newline(seed):
+    rng = random.Random(1000 + seed)
+    text = "from typing import TYPE_CHECKING\n" + _block(rng, 0) + "\ndef last():\n    return 1"
+    ast.parse(text)
     assert_same_facts(text)
 
 

@@ -7,6 +7,7 @@ no traceback, and the findings are what transformers' load would make of the mod
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -15,7 +16,7 @@ import time
 
 import pytest
 
-from helpers import write_repo
+from helpers import lint, write_repo
 from repolint.pyfacts import _relative_regex, extract
 
 HEADER = 'from transformers import PretrainedConfig\n\n\nclass XConfig(PretrainedConfig):\n    model_type = "x-net"\n'
@@ -244,3 +245,79 @@ def test_ast_depth_limit_of_code_python_compiles_is_reported_as_degraded():
             assert "ast module" in facts["degraded"]["reason"] and facts["degraded"]["skipped"]
         seen.add("degraded" if facts["degraded"] else "error" if facts["syntax_error"] else "ok")
     assert {"ok", "error"} <= seen  # a window of "degraded" may lie between, by a few terms
+
+
+# -- what libcst, the parser of record, is handed ----------------------------------------------
+def test_libcst_reads_ordinary_modules():
+    facts = extract(_ordinary_module(20_000))
+    assert facts["parser"] == {"name": "libcst", "why": None}
+    assert len(facts["classes"]) == 1 + _ordinary_module(20_000).count("class Block")
+
+
+def test_skeleton_keeps_lines_and_cuts_what_no_fact_comes_from():
+    from repolint.pyfacts import _candidate_lines
+    from repolint.pyfacts_ast import Walker
+    from repolint.pyfacts_skeleton import Skeleton
+
+    module = _ordinary_module(3000) + '\nXConfig.register_for_auto_class()\nLOGGER = get_logger(\n    __name__,\n)\n'
+    module += "\n\n@cache\ndef helper(x: int = 1) -> int:\n    return x\n"
+    candidates, registers = _candidate_lines(module)
+    skeleton = Skeleton(registers, 0)
+    facts = {"classes": {}, "registrations": [], "imports": [], "names": {}}
+    Walker(facts, candidates, registers, {"imports": [], "registrations": []}, skeleton).walk(ast.parse(module))
+    text, why = skeleton.build(module)
+    assert why is None
+    assert text.count("\n") == module.count("\n")
+    kept, original = text.split("\n"), module.split("\n")
+    for line in (c["line"] for c in facts["classes"].values()):
+        assert kept[line - 1] == original[line - 1]  # class headers stay on their lines
+    assert 'model_type = "x-net"' in text and "XConfig.register_for_auto_class()" in text
+    assert "@...\ndef helper(): ...\\\n" in text  # a module-level function binds a name
+    for gone in ("residual", "nn.Linear", "Generated block", "get_logger", "attention_mask", "def __init__", "def forward"):
+        assert gone not in text, gone
+    assert len(text) < len(module) / 3
+
+
+DEEP_SUM = " + ".join(["'x'"] * 300)
+
+
+@pytest.mark.parametrize("where", [
+    HEADER.replace('"x-net"', DEEP_SUM),  # a class attribute the rules read
+    HEADER + "if " + " or ".join(["f(" * 60 + ")" * 60]) + ":\n    import torch\n",  # a guard's test
+    HEADER + "class Deep(" + "a." * 400 + "Base):\n    pass\n",  # a base class
+])
+def test_deep_expressions_libcst_would_read_stay_with_the_ast_pass(where):
+    facts = extract(where)
+    assert facts["parser"]["name"] == "ast" and "nested more than" in facts["parser"]["why"], facts["parser"]
+    alone = extract(where, libcst=False)
+    facts.pop("parser"), alone.pop("parser")
+    assert facts == alone and "XConfig" in facts["classes"]
+
+
+def test_deep_code_in_cut_statements_never_reaches_libcst():
+    module = HEADER + "\n".join(DEEP.values()) + "\ndef f():\n    return " + DEEP_SUM + "\n"
+    facts = extract(module)
+    assert facts["parser"] == {"name": "libcst", "why": None}
+    assert facts["names"]["Y"] == "assign" and facts["classes"]["XConfig"]["attrs"]["model_type"]["str"] == "x-net"
+
+
+def test_module_not_fully_analysed_is_reported_and_not_judged(tmp_path, monkeypatch):
+    """A module with a top-level statement over MAX_SLICE (8 MiB; made small here) is degraded:
+    RL601 says which file, why and what was skipped, and no code rule judges its partial facts
+    (XConfig comes after the statement: RL602 would report it missing)."""
+    from repolint import pyfacts
+
+    monkeypatch.setattr(pyfacts, "CHUNK", 2000)
+    monkeypatch.setattr(pyfacts, "MAX_SLICE", 8000)
+    # lines inside the string look like statement starts: no slice of it parses
+    module = 'import os\n\nBIG = """\n' + "item\n" * 3000 + '"""\n\n' + HEADER
+    compile(module, "x", "exec")
+    facts = extract(module)
+    assert facts["degraded"]["line"] == 1 and "larger than" in facts["degraded"]["reason"]
+    assert facts["parser"]["name"] == "ast" and "XConfig" not in facts["classes"]
+    root = write_repo(tmp_path / "repo", {"config.json": CONFIG_JSON, "configuration_x.py": module})
+    diags = lint(root)
+    assert not [d for d in diags if d.code == "RL602"], [d.message for d in diags]
+    [d] = [d for d in diags if d.code == "RL601"]
+    assert d.severity == "warning" and d.location.line == 1
+    assert "configuration_x.py was not fully analysed" in d.message and "not checked: classes" in d.message
