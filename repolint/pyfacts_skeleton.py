@@ -36,7 +36,7 @@ _NEWLINE = re.compile(rb"\n")
 _DEF = re.compile(rb"(?:async[ \t\f]+)?def[ \t\f]+[A-Za-z_\x80-\xff][\w\x80-\xff]*")
 _DEF_CUT = object()  # a function from `def` to its end: `def name(): ...` remains
 _DROP = object()  # a statement no fact comes from, alone on its lines: blank lines remain
-_COMPOUND = (ast.ClassDef, ast.Import, ast.ImportFrom, ast.If, ast.For, ast.AsyncFor, ast.While, ast.With,
+_ALWAYS_KEPT = (ast.ClassDef, ast.Import, ast.ImportFrom, ast.If, ast.For, ast.AsyncFor, ast.While, ast.With,
              ast.AsyncWith, ast.Try, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
              *((ast.Match,) if hasattr(ast, "Match") else ()))
 _ELLIPSIS = b"..."
@@ -94,7 +94,7 @@ class Skeleton:
     def _leaves_nothing(self, stmt, in_class: bool) -> bool:
         """No fact comes from ``stmt``: in a class body, a method or an assignment the rules do
         not read; anywhere, a docstring, a call, ``del``, ``pass``, ... (not a name binding)."""
-        if isinstance(stmt, _COMPOUND) or id(stmt) in self.keep or self._mentions(*self._header_lines(stmt)):
+        if isinstance(stmt, _ALWAYS_KEPT) or id(stmt) in self.keep or self._mentions(*self._header_lines(stmt)):
             return False
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign, ast.AnnAssign)):
             return in_class
@@ -123,12 +123,13 @@ class Skeleton:
         self.roots.extend(exprs)
 
     def function(self, stmt) -> None:
+        """A function: gone (a method), ``def name(): ...`` (its name is bound), or, when its
+        header may hold a registration, the header with the body cut."""
         if id(stmt) in self.drop:
             self.cuts.append((*_span(stmt, stmt), _DROP, stmt))
             return
         decorators = stmt.decorator_list
-        first = decorators[0].lineno if decorators else stmt.lineno
-        if self._mentions(first, stmt.body[0].lineno):  # the header may hold a registration
+        if self._mentions(*self._header_lines(stmt)):
             self.roots += [*decorators, stmt.args, stmt.returns]
             self._cut(stmt.body[0], stmt.body[-1])
             return
