@@ -321,3 +321,15 @@ def test_module_not_fully_analysed_is_reported_and_not_judged(tmp_path, monkeypa
     [d] = [d for d in diags if d.code == "RL601"]
     assert d.severity == "warning" and d.location.line == 1
     assert "configuration_x.py was not fully analysed" in d.message and "not checked: classes" in d.message
+
+
+def test_what_libcst_cannot_read_keeps_the_ast_facts():
+    # CPython accepts this indentation (a tab, then 8 spaces deeper); libcst's tokenizer does not
+    module = HEADER + "if x:\n    \tif y:\n            import flash_attn\n"
+    compile(module, "x", "exec")
+    facts = extract(module)
+    assert facts["parser"]["name"] == "ast" and "libcst could not read" in facts["parser"]["why"]
+    assert facts["syntax_error"] is None and facts["imports"][-1]["module"] == "flash_attn"
+    alone = extract(module, libcst=False)
+    facts.pop("parser"), alone.pop("parser")
+    assert facts == alone
