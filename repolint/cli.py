@@ -30,7 +30,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=str))
 @click.option("--select", multiple=True, metavar="RULE", help="Run only these rules (code, prefix such as RL2, name, or ALL). Repeatable; replaces the configured select.")
 @click.option("--extend-select", multiple=True, metavar="RULE", help="Add rules to the selection.")
 @click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules. Repeatable; adds to the configured ignore.")
@@ -47,37 +47,38 @@ def cli() -> None:
 @click.option("--repo-type", type=click.Choice(["model"]), default="model", show_default=True, help="Hub repo type of hf:// specs.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place (the only option that writes into a repo; never to hf:// repos), then report what remains.")
 @click.option("--show-compat", is_flag=True, help="Also print the transformers releases each repo loads on (4.20 to the newest snapshot), as far as repolint can tell; with --format json the output becomes {\"diagnostics\": [...], \"compat\": [...]}.")
-def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color, no_cache, jobs, repo_type, fix, show_compat):
-    """Lint one or more model repos: local folders, or Hub repos as hf://owner/name[@revision]."""
+@click.option("--exclude", multiple=True, metavar="PATTERN", help="Folders the model-folder walk skips (a name glob, or a path glob relative to the working directory); replaces the configured exclude. Repeatable.")
+@click.option("--extend-exclude", multiple=True, metavar="PATTERN", help="Folders the walk skips, in addition to exclude. Repeatable.")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None, help="Skip the folders .gitignore ignores (default: on, or the configured respect-gitignore).")
+@click.option("--show-files", is_flag=True, help="List the model folders that would be linted, and exit.")
+@click.option("--show-settings", is_flag=True, help="Print the resolved settings of each model folder (and the file they come from), and exit.")
+def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color, no_cache, jobs, repo_type, fix, show_compat, exclude, extend_exclude, respect_gitignore, show_files, show_settings):
+    """Lint every model folder at or below each PATH (default: .): a folder holding
+    config.json, tokenizer_config.json, preprocessor_config.json, ... A file stands for its
+    nearest model folder. Hub repos as hf://owner/name[@revision]."""
     from repolint.config import ConfigError, load_file
     from repolint.knowledge import UnknownTarget
 
-    roots = []
-    fetched = []  # hf:// folder views: kept alive until the report is written; removed at exit
-    for p in paths:
-        if p.startswith("hf://"):  # repolint.sources.is_hub_spec, without importing it for local paths
-            from repolint.sources import SourceError, fetch_hub_repo
-
-            try:
-                view = fetch_hub_repo(p, repo_type=repo_type)
-            except SourceError as exc:
-                _fail(str(exc))
-            fetched.append(view)
-            roots.append((view.label, view.path))
-            continue
-        path = Path(p)
-        if not path.exists():
-            _fail(f"{p}: no such file or directory")
-        if path.is_file():
-            path = path.parent
-            p = str(path)
-        if p not in [r[0] for r in roots]:
-            roots.append((p, path))
-
-    options = LintOptions(tuple(select), tuple(extend_select), tuple(ignore), tuple(targets), config_file, no_cache)
+    options = LintOptions(tuple(select), tuple(extend_select), tuple(ignore), tuple(targets), config_file, no_cache,
+                          tuple(exclude), tuple(extend_exclude), respect_gitignore)
     try:
         if options.config_file:
             load_file(Path(options.config_file))  # a broken --config is a usage error before any work
+        roots, fetched = _roots(paths or (".",), options, repo_type)
+        # hf:// folder views (fetched) stay alive until the report is written; removed at exit
+        if not roots:
+            click.echo("repolint: warning: No model folders found under the given path(s) (a model folder holds "
+                       "config.json, tokenizer_config.json, preprocessor_config.json, ...).", err=True)
+        if show_files:
+            for label, _ in roots:
+                click.echo(label)
+            sys.exit(0)
+        if show_settings:
+            from repolint.settingsview import render_settings
+
+            click.echo(render_settings([(label, settings_for(label, path, options)) for label, path in roots],
+                                       as_json=fmt == "json"))
+            sys.exit(0)
         results = _lint_all(roots, options, jobs)
         if fix:
             from repolint.fixes import apply_safe_fixes
@@ -94,14 +95,13 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
 
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full"
-    if color is None:
-        color = output_file is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    color = _use_color(color, output_file)
 
     from repolint import reporters
 
-    text = reporters.statistics(results) if statistics else reporters.render(fmt, results, color=color)
+    text = reporters.statistics(results, as_json=fmt == "json") if statistics else reporters.render(fmt, results, color=color)
     if show_compat:
-        text = _with_compat(text, results, fmt == "json" and not statistics)
+        text = _with_compat(text, results, fmt == "json", "statistics" if statistics else "diagnostics")
     if output_file:
         try:
             with open(output_file, "w", encoding="utf-8") as fh:
@@ -109,14 +109,64 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
         except OSError as exc:
             _fail(f"cannot write {output_file}: {exc.strerror or exc}")
     elif text:
-        click.echo(text.rstrip("\n"))
+        click.echo(text.rstrip("\n"), color=color)  # click would strip the escapes when piped
 
     threshold = {"error": 3, "warning": 2, "info": 1}[fail_on]  # Severity.rank, without importing pydantic
     failing = any(d.severity.rank >= threshold for r in results for d in r.diagnostics)
     sys.exit(0 if exit_zero or not failing else 1)
 
 
-def _with_compat(text: str, results, as_json: bool) -> str:
+def _use_color(flag: bool | None, output_file: str | None) -> bool:
+    """--color / --no-color win; then FORCE_COLOR (any non-empty value: on, even when piped),
+    then NO_COLOR (any non-empty value: off), as in ruff; else colour only on a terminal. A
+    report written with -o is coloured only with --color."""
+    if flag is not None:
+        return flag
+    if output_file is not None:
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _roots(paths, options: "LintOptions", repo_type: str):
+    """(label, folder) of every model folder the arguments name, each once, in order; and the
+    hf:// folder views fetched on the way."""
+    from repolint.config import discover, load_file
+    from repolint.discover import Exclude, model_folder, walk
+
+    roots: dict[str, tuple[str, Path]] = {}
+    fetched = []
+    cache: dict[str, bool] = {}
+    for p in paths:
+        if p.startswith("hf://"):  # repolint.sources.is_hub_spec, without importing it for local paths
+            from repolint.sources import SourceError, fetch_hub_repo
+
+            try:
+                view = fetch_hub_repo(p, repo_type=repo_type)
+            except SourceError as exc:
+                _fail(str(exc))
+            fetched.append(view)
+            roots.setdefault(p, (view.label, view.path))
+            continue
+        if not os.path.lexists(p):
+            _fail(f"{p}: no such file or directory")
+        if not os.path.isdir(p):
+            folder = model_folder(p, cache)
+            found = [folder] if folder is not None else []
+        else:
+            settings = load_file(Path(options.config_file)) if options.config_file else discover(p)
+            patterns = settings.exclude_patterns(options.exclude, options.extend_exclude)
+            respect = settings.respect_gitignore if options.respect_gitignore is None else options.respect_gitignore
+            found = walk(p, Exclude(patterns), respect)
+        for folder in found:
+            roots.setdefault(os.path.abspath(folder), (folder, Path(folder)))
+    return list(roots.values()), fetched
+
+
+def _with_compat(text: str, results, as_json: bool, key: str = "diagnostics") -> str:
     """The report plus each repo's supported transformers range."""
     import json
 
@@ -124,7 +174,7 @@ def _with_compat(text: str, results, as_json: bool) -> str:
 
     ranges = [(r.repo.label, compat_range(r.repo) if r.linted else None) for r in results]
     if as_json:
-        return json.dumps({"diagnostics": json.loads(text or "[]"),
+        return json.dumps({key: json.loads(text or "[]"),
                            "compat": [{"repo": label, **(c.to_json() if c else {"loads_on": None})} for label, c in ranges]},
                           indent=2, ensure_ascii=True)
     lines = [f"compat: {label}: {c.text() if c else 'unknown (no API-surface data)'}" for label, c in ranges]
@@ -139,23 +189,37 @@ class LintOptions:
     targets: tuple[str, ...]
     config_file: str | None
     no_cache: bool
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool | None = None
 
 
-def lint_one(label: str, path: Path, options: LintOptions):
-    """Settings for one repo (its own config unless --config), then the engine."""
+def settings_for(label: str, path: Path, options: LintOptions):
+    """The settings of one model folder: --config, else the closest settings file at or above
+    it (for a Hub repo, only its own), with the command line's options applied; resolved."""
     from repolint.config import discover, load_file
-    from repolint.engine import run
-    from repolint.knowledge import DEFAULT_TARGET, Knowledge
-    from repolint.repo import MAX_FILE_SIZE, Repo
+    from repolint.knowledge import DEFAULT_TARGET
 
-    settings = load_file(Path(options.config_file)) if options.config_file else discover(path)
+    if options.config_file:
+        settings = load_file(Path(options.config_file))
+    else:
+        settings = discover(path, stop=path if label.startswith("hf://") else None)
     if options.select:
         settings.select = list(options.select)
     settings.extend_select = [*settings.extend_select, *options.extend_select]
     settings.ignore = [*settings.ignore, *options.ignore]
-    settings.resolve()
-    target_specs = list(options.targets) or settings.targets or [DEFAULT_TARGET]
-    knowledge = [Knowledge.for_target(t) for t in dict.fromkeys(target_specs)]
+    settings.targets = list(dict.fromkeys(list(options.targets) or settings.targets or [DEFAULT_TARGET]))
+    return settings.resolve()
+
+
+def lint_one(label: str, path: Path, options: LintOptions):
+    """Settings for one repo, then the engine."""
+    from repolint.engine import run
+    from repolint.knowledge import Knowledge
+    from repolint.repo import MAX_FILE_SIZE, Repo
+
+    settings = settings_for(label, path, options)
+    knowledge = [Knowledge.for_target(t) for t in settings.targets]
     repo = Repo(path, label=label, max_file_size=settings.max_file_size or MAX_FILE_SIZE)
     repo.use_cache = not options.no_cache
     return run(repo, settings, knowledge)

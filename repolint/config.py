@@ -13,6 +13,7 @@ import os
 import stat
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -22,15 +23,23 @@ else:  # pragma: no cover
 
 from repolint.repo import outside
 
-KEYS = {
-    "select": "rules to run (codes, prefixes such as RL2, names, or ALL); default ALL",
-    "ignore": "rules to skip, same forms as select",
-    "extend-select": "rules added to select",
-    "per-file-ignores": "table: glob of repo-relative paths -> list of rules ignored in those files",
-    "target-transformers": "version or list of versions to check against (default 5.24)",
-    "severity": "table: rule -> error | warning | info",
-    "max-file-size": "largest metadata file read, in bytes (default 20 MiB)",
-}
+SCHEMA_FILE = "repolint-config.schema.json"  # in repolint.schemas: the settings' contract
+SETTINGS_FILES = ("repolint.toml", "pyproject.toml")  # at one level, repolint.toml wins
+
+
+@lru_cache(maxsize=None)
+def schema() -> dict:
+    import json
+
+    from repolint.knowledge import schemas_dir
+
+    with open(os.path.join(schemas_dir(), SCHEMA_FILE), "rb") as fh:
+        return json.load(fh)
+
+
+def keys() -> dict[str, str]:
+    """Every settings key and its description, from the JSON Schema."""
+    return {k: v.get("description", "") for k, v in schema()["properties"].items()}
 
 
 class ConfigError(Exception):
@@ -46,6 +55,9 @@ class Settings:
     targets: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
     max_file_size: int | None = None
+    exclude: list[str] | None = None  # None: the default (nothing beyond what is always skipped)
+    extend_exclude: list[str] = field(default_factory=list)
+    respect_gitignore: bool = True
     source: str | None = None  # the file the settings came from
 
     # resolved by resolve()
@@ -83,6 +95,16 @@ class Settings:
     def _where(self) -> str:
         return f"{self.source}: " if self.source else ""
 
+    def exclude_patterns(self, cli_exclude=(), cli_extend=()) -> tuple[tuple[str, str], ...]:
+        """(pattern, folder a path pattern is relative to) of the walk: --exclude replaces
+        exclude; extend-exclude and --extend-exclude add to it. Patterns of a settings file
+        are relative to its folder, those of the command line to the working directory."""
+        cwd = os.getcwd()
+        base = os.path.dirname(os.path.abspath(self.source)) if self.source else cwd
+        own = [] if cli_exclude else list(self.exclude or [])
+        return (*((x, cwd) for x in cli_exclude), *((x, base) for x in [*own, *self.extend_exclude]),
+                *((x, cwd) for x in cli_extend))
+
     def ignored_in(self, code: str, path: str) -> bool:
         return any(code in codes and fnmatch.fnmatch(path, glob) for glob, codes in self.ignores_by_glob)
 
@@ -95,11 +117,48 @@ def _as_list(value, key: str, where: str) -> list[str]:
     raise ConfigError(f"{where}{key} must be a string or a list of strings")
 
 
+def _schema_valid(table: dict) -> bool:
+    """The light checker's verdict (no jsonschema import for a clean settings file)."""
+    from repolint.minischema import Unsupported, is_valid, pointer_get
+
+    def resolve(ref, base):
+        return pointer_get(base, ref.partition("#")[2]), base
+
+    try:
+        return is_valid(table, schema(), resolve)
+    except (Unsupported, KeyError, TypeError):
+        return False
+
+
+def _schema_error(table: dict, where: str) -> None:
+    """Raise the JSON Schema's first complaint about ``table`` (jsonschema, imported only here)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(table))
+    if error is None:
+        return
+    at = ".".join(str(p) for p in error.absolute_path)
+    raise ConfigError(f"{where}{at + ': ' if at else ''}{error.message}")
+
+
 def parse_table(table: dict, source: str | None) -> Settings:
+    """Settings from a [tool.repolint] table, validated against the JSON Schema. The checks
+    below give the usual one-line messages; the schema (jsonschema, imported only for a
+    table the light checker rejects) reports whatever they do not cover."""
     where = f"{source}: " if source else ""
-    unknown = sorted(set(table) - set(KEYS))
+    valid = _schema_valid(table)
+    settings = _parse(table, where, source)
+    if not valid:
+        _schema_error(table, where)
+    return settings
+
+
+def _parse(table: dict, where: str, source: str | None) -> Settings:
+    known = keys()
+    unknown = sorted(set(table) - set(known))
     if unknown:
-        raise ConfigError(f"{where}unknown key(s) in [tool.repolint]: {', '.join(unknown)} (known: {', '.join(KEYS)})")
+        raise ConfigError(f"{where}unknown key(s) in [tool.repolint]: {', '.join(unknown)} (known: {', '.join(known)})")
     s = Settings(source=source)
     if "select" in table:
         s.select = _as_list(table["select"], "select", where)
@@ -117,12 +176,22 @@ def parse_table(table: dict, source: str | None) -> Settings:
     for sel, sev in table.get("severity", {}).items():
         if not isinstance(sev, str):
             raise ConfigError(f"{where}severity.{sel} must be a string")
+        if sev not in ("error", "warning", "info"):
+            raise ConfigError(f"{where}severity: {sel} = {sev!r}; use error, warning or info")
         s.severity[sel] = sev
     if "max-file-size" in table:
         size = table["max-file-size"]
         if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
             raise ConfigError(f"{where}max-file-size must be a positive integer (bytes)")
         s.max_file_size = size
+    if "exclude" in table:
+        s.exclude = _as_list(table["exclude"], "exclude", where)
+    if "extend-exclude" in table:
+        s.extend_exclude = _as_list(table["extend-exclude"], "extend-exclude", where)
+    if "respect-gitignore" in table:
+        if not isinstance(table["respect-gitignore"], bool):
+            raise ConfigError(f"{where}respect-gitignore must be true or false")
+        s.respect_gitignore = table["respect-gitignore"]
     return s
 
 
@@ -172,14 +241,20 @@ def load_file(path: Path) -> Settings:
     return parse_table(table, str(path))
 
 
-def _in_repo(repo_root: Path, name: str) -> Path | None:
-    """The repo's own settings file ``name``, or None when there is none. A symlink out of
-    the repo is refused, as for the metadata files (RL008): repolint reads only the repo."""
-    candidate = repo_root / name
+def _shown(path: str) -> str:
+    """A settings file's path for messages: relative to the working directory when under it."""
+    rel = os.path.relpath(path)
+    return path if rel == ".." or rel.startswith(".." + os.sep) else rel
+
+
+def _in_repo(folder: str, name: str, boundary: str) -> Path | None:
+    """The settings file ``name`` of ``folder``, or None when there is none. A symlink that
+    leads out of ``boundary`` (the repository root, else ``folder``) is refused, as for the
+    metadata files (RL008): repolint reads only the repo."""
+    candidate = Path(_shown(os.path.join(folder, name)))
     if not os.path.lexists(candidate):
         return None
-    real_root = os.path.realpath(repo_root)
-    if outside(real_root, candidate):
+    if outside(os.path.realpath(boundary), candidate):
         target = os.readlink(candidate) if os.path.islink(candidate) else os.path.realpath(candidate)
         raise ConfigError(
             f"{candidate}: a symlink to {target}, outside the repo; repolint does not read it "
@@ -190,15 +265,38 @@ def _in_repo(repo_root: Path, name: str) -> Path | None:
     return candidate
 
 
-def discover(repo_root: Path) -> Settings:
-    """repolint.toml wins over pyproject.toml; a pyproject without [tool.repolint] is skipped.
-    A settings file that cannot be used is a ConfigError (exit 2), as in ruff."""
-    candidate = _in_repo(repo_root, "repolint.toml")
+def _at_level(folder: str, boundary: str) -> Path | None:
+    candidate = _in_repo(folder, "repolint.toml", boundary)
     if candidate is not None:
-        return load_file(candidate)
-    candidate = _in_repo(repo_root, "pyproject.toml")
-    if candidate is not None:
-        data = _read_toml(candidate)
-        if "repolint" in (_tool_table(data, candidate) or {}):
-            return load_file(candidate)
-    return Settings()
+        return candidate
+    candidate = _in_repo(folder, "pyproject.toml", boundary)
+    if candidate is not None and "repolint" in (_tool_table(_read_toml(candidate), candidate) or {}):
+        return candidate
+    return None
+
+
+def find_settings_file(folder, stop=None) -> Path | None:
+    """The settings file that governs ``folder``: the closest repolint.toml, or pyproject.toml
+    with [tool.repolint], from ``folder`` up to the repository root (the folder holding .git;
+    without one, the filesystem root), or up to ``stop`` when given (a Hub repo's view)."""
+    from repolint.discover import repository_root
+
+    here = os.path.abspath(folder)
+    top = os.path.abspath(stop) if stop is not None else repository_root(here)
+    while True:
+        found = _at_level(here, top or here)
+        if found is not None:
+            return found
+        parent = os.path.dirname(here)
+        if here == top or parent == here:
+            return None
+        here = parent
+
+
+def discover(folder, stop=None) -> Settings:
+    """The settings for the model folder ``folder``: the closest settings file at or above
+    it (see find_settings_file; repolint.toml wins over pyproject.toml at the same level, and
+    a pyproject without [tool.repolint] is skipped), else the defaults. A settings file that
+    cannot be used is a ConfigError (exit 2), as in ruff."""
+    path = find_settings_file(folder, stop)
+    return load_file(path) if path is not None else Settings()

@@ -7,7 +7,8 @@ file is mapped to its model folder and ``repolint check`` runs once over those f
 
 A model folder is the nearest folder, from the file's own folder up to the working
 directory (pre-commit runs hooks at the top of the git repo), that holds one of the JSON
-files transformers reads at load time (``repolint.repo.CONFIG_FILES``). A file with no such
+files transformers reads at load time; the definition is repolint.discover's, which
+``repolint check`` uses for its own arguments too. A file with no such
 folder above it is dropped: a Python module of the project itself (``src/app.py``,
 ``setup.py``) or a README outside any model is not a model repo, and linting its folder as
 one would report noise. When every file is dropped, nothing runs and the exit code is 0.
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 USAGE = """\
 Usage: repolint-pre-commit [REPOLINT CHECK OPTIONS] FILE [FILE ...]
@@ -31,34 +31,27 @@ Usage: repolint-pre-commit [REPOLINT CHECK OPTIONS] FILE [FILE ...]
 """
 
 
-def _markers() -> tuple[str, ...]:
-    from repolint.repo import CONFIG_FILES
-
-    return CONFIG_FILES
-
-
 def model_folder(file: str, _cache: dict | None = None) -> str | None:
     """The model folder of ``file`` (a path string as given), or None when it has none."""
-    markers = _markers()
-    cache = _cache if _cache is not None else {}
-    for folder in Path(os.path.normpath(file)).parents:
-        key = str(folder)
-        if key not in cache:
-            cache[key] = any(os.path.lexists(folder / name) for name in markers)
-        if cache[key]:
-            return key
-    return None
+    from repolint.discover import model_folder as nearest
+
+    return nearest(file, _cache)
 
 
 def model_folders(files) -> list[str]:
     """The model folders of ``files``, each once, in the order first seen."""
-    cache: dict[str, bool] = {}
-    found: dict[str, None] = {}
-    for file in files:
-        folder = model_folder(file, cache)
-        if folder is not None:
-            found.setdefault(folder)
-    return list(found)
+    from repolint.discover import model_folders as nearest_each
+
+    return nearest_each(files)
+
+
+def _representative(folder: str) -> str:
+    """A marker file of the model folder ``folder``: `repolint check` maps a file to its
+    nearest model folder (this one) and lints it alone, where a folder argument would also
+    lint every model folder below it."""
+    from repolint.discover import markers
+
+    return next(os.path.join(folder, n) for n in markers() if os.path.lexists(os.path.join(folder, n)))
 
 
 def split_argv(argv: list[str]) -> tuple[list[str], list[str]] | None:
@@ -106,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0)
 
     # "--" so that a folder whose name starts with "-" is not read as an option
-    sys.argv = ["repolint", "check", *options, "--", *folders]
+    sys.argv = ["repolint", "check", *options, "--", *(_representative(f) for f in folders)]
     cli.main()
 
 

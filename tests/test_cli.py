@@ -59,11 +59,14 @@ def test_exit_zero(tmp_path):
 
 
 def test_nothing_to_lint(tmp_path):
+    # as ruff does for "No Python files found": a notice on stderr, exit 0
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "notes.txt").write_text("hi")
     r = repolint("check", "empty", cwd=tmp_path)
     assert r.returncode == 0
-    assert "nothing to lint" in r.stdout
+    assert r.stdout == "" and "No model folders found under the given path(s)" in r.stderr
+    r = repolint("check", "empty/notes.txt", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 0 and json.loads(r.stdout) == []
 
 
 def test_missing_path_is_usage_error(tmp_path):

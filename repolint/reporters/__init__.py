@@ -195,10 +195,11 @@ def clean_source(text: str) -> str:
 # -- statistics --------------------------------------------------------------------
 
 
-def statistics(results: list["Result"]) -> str:
+def statistics(results: list["Result"], *, as_json: bool = False) -> str:
     """A table like ruff's ``--statistics``: count, code, name and severity of each rule
     that fired, most frequent first (ties by code). The severity shown is the highest
-    one the rule reported with."""
+    one the rule reported with. ``as_json``: a JSON array of {code, name, count, severity}
+    in the same order ("[]" when nothing fired)."""
     rows: dict[str, list] = {}
     rank = {s: i for i, s in enumerate(reversed(SEVERITY_ORDER))}
     for result in results:
@@ -207,9 +208,14 @@ def statistics(results: list["Result"]) -> str:
             row[0] += 1
             if rank.get(sev(d), -1) > rank.get(row[3], -1):
                 row[3] = sev(d)
+    ordered = sorted(rows.values(), key=lambda r: (-r[0], r[1]))
+    if as_json:
+        import json
+
+        records = [{"code": c, "name": n, "count": k, "severity": s} for k, c, n, s in ordered]
+        return json.dumps(records, indent=2, ensure_ascii=True)
     if not rows:
         return ""
-    ordered = sorted(rows.values(), key=lambda r: (-r[0], r[1]))
     widths = [max(len(str(r[i])) for r in ordered) for i in range(3)]
     lines = [
         f"{count:>{widths[0]}}  {code:<{widths[1]}}  {name:<{widths[2]}}  {severity}"
