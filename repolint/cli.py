@@ -40,7 +40,7 @@ def cli() -> None:
 @click.option("--statistics", is_flag=True, help="Print a count per rule instead of each finding.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True, help="Lowest severity that makes the exit code 1.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), default=None, help="Use this repolint.toml / pyproject.toml instead of the one in each repo.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), default=None, help="Use this repolint.toml / pyproject.toml for every model folder, instead of the closest one at or above each.")
 @click.option("--color/--no-color", default=None, help="Force colour on or off. Default: on a terminal, unless NO_COLOR is set.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the module-facts cache (REPOLINT_CACHE_DIR, else ~/.cache/repolint).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Lint this many repos in parallel (processes).")
