@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import traceback
 from dataclasses import dataclass, field
 
@@ -54,8 +56,8 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
             repo.last_read = None
             try:  # the findings a rule yielded before it failed are kept
                 for f in rule_cls().check(ctx):
-                    key = (rule_cls.code, f.file, f.pointer, f.line, f.column, f.message)
                     label = [ctx.knowledge.label] if ctx.knowledge else []
+                    key = (rule_cls.code, f.file, f.pointer, f.line, f.column, _template(f.message, label))
                     if key in merged:
                         merged[key][2].extend(label)  # the same finding for another target
                     else:
@@ -70,7 +72,8 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
         if token is not None:
             used.add(token)
         else:
-            kept.append((rule_cls, finding, list(dict.fromkeys(labels))))
+            labels = list(dict.fromkeys(labels))
+            kept.append((rule_cls, _for_releases(finding, labels), labels))
     for rule_cls in rules:
         if rule_cls.after_suppressions:
             repo.last_read = None
@@ -93,6 +96,34 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
     diagnostics.extend(crashes.diagnostics())
     diagnostics.sort(key=lambda d: d.sort_key())
     return Result(repo, diagnostics)
+
+
+def _release_re(label: str) -> re.Pattern:
+    return re.compile(rf"\btransformers {re.escape(label)}(?![\w]|\.\d)")
+
+
+def _template(message: str, labels: list[str]) -> str:
+    """The merge key of a message: the target release it names ("transformers 5.23", the
+    rules' convention) replaced by a placeholder, so that one defect found on several targets
+    is one finding whatever release its message names."""
+    if not labels or not isinstance(message, str):
+        return message
+    return _release_re(labels[0]).sub("transformers \0", message)
+
+
+def _releases(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def _for_releases(f: Finding, labels: list[str]) -> Finding:
+    """The finding of the first target, its message (and help) naming every release it was
+    found for: "transformers 4.57 and 5.23 has no such model type"."""
+    if len(labels) < 2:
+        return f
+    named = "transformers " + _releases(labels).replace("\\", "\\\\")
+    pattern = _release_re(labels[0])
+    return dataclasses.replace(f, message=pattern.sub(named, f.message) if isinstance(f.message, str) else f.message,
+                               help=pattern.sub(named, f.help) if isinstance(f.help, str) else f.help)
 
 
 INTERNAL_ERROR_CODE = "RL000"

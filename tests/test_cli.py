@@ -232,3 +232,53 @@ def test_fix_keeps_positions_past_form_feeds(tmp_path):
     root = write_repo(tmp_path / "m", files)
     repolint("check", "m", "--fix", cwd=tmp_path)
     assert "\nfrom .configuration_x import XConfig\n" in (root / "modeling_x.py").read_text()
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_one_finding_per_defect_across_targets(tmp_path):
+    # each defect of the broken example once, naming both releases, with both in `targets`
+    r = repolint("check", str(EXAMPLES / "broken-model"), "-t", "4.57", "-t", "5.23", "--format", "json", cwd=tmp_path)
+    data = json.loads(r.stdout)
+    places = [(d["location"]["file"], d["location"]["line"], d["code"]) for d in data]
+    assert len(places) == len(set(places)) == 4, places
+    by_code = {d["code"]: d for d in data}
+    assert by_code["RL201"]["targets"] == by_code["RL404"]["targets"] == ["4.57", "5.23"]
+    assert "transformers 4.57 and 5.23 has no such model type" in by_code["RL201"]["message"]
+    assert by_code["RL404"]["message"].endswith("is not a tokenizer of transformers 4.57 and 5.23")
+    text = repolint("check", str(EXAMPLES / "broken-model"), "-t", "4.57", "-t", "5.23", "--format", "concise", cwd=tmp_path)
+    assert text.stdout.count(" RL201 ") == 1 and "Found 4 errors" in text.stdout
+    # one target: the message names it alone, and `targets` stays empty
+    one = json.loads(repolint("check", str(EXAMPLES / "broken-model"), "-t", "5.23", "--format", "json", cwd=tmp_path).stdout)
+    assert any(d["message"].endswith("is not a tokenizer of transformers 5.23") and d["targets"] == [] for d in one)
+
+
+def test_statistics_as_json(tmp_path):
+    write_repo(tmp_path / "m", BROKEN)
+    r = repolint("check", "m", "--statistics", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 1
+    assert json.loads(r.stdout) == [{"code": "RL201", "name": "unknown-model-type", "count": 1, "severity": "error"},
+                                    {"code": "RL205", "name": "invalid-dtype", "count": 1, "severity": "error"}]
+    write_repo(tmp_path / "c", CLEAN)
+    r = repolint("check", "c", "--statistics", "--format", "json", "--show-compat", cwd=tmp_path)
+    data = json.loads(r.stdout)
+    assert data["statistics"] == [] and [c["repo"] for c in data["compat"]] == ["c"]
+
+
+@pytest.mark.parametrize("args,env,coloured", [
+    ((), {}, False),  # piped: no colour
+    (("--color",), {}, True),  # forced, even when piped
+    (("--color",), {"NO_COLOR": "1"}, True),  # the option wins over the environment
+    ((), {"FORCE_COLOR": "1"}, True),
+    ((), {"FORCE_COLOR": "1", "NO_COLOR": "1"}, True),  # FORCE_COLOR wins, as in ruff
+    ((), {"FORCE_COLOR": ""}, False),  # empty: unset
+    (("--no-color",), {"FORCE_COLOR": "1"}, False),
+    ((), {"NO_COLOR": "1"}, False),
+])
+def test_color(tmp_path, args, env, coloured):
+    write_repo(tmp_path / "m", BROKEN)
+    base = {"FORCE_COLOR": "", "CLICOLOR_FORCE": ""}
+    r = repolint("check", "m", *args, cwd=tmp_path, env={**base, **env})
+    assert r.returncode == 1
+    assert ("\x1b[" in r.stdout) is coloured
