@@ -32,7 +32,7 @@ from apisync.config import read_config  # noqa: E402
 from apisync.encode import encode  # noqa: E402
 from apisync.surface import read_release  # noqa: E402
 
-_FACTS_FORMAT = 1
+_FACTS_FORMAT = 2  # bump when modscan.Facts changes meaning
 
 
 def _minor(text: str) -> tuple[int, int]:

@@ -37,7 +37,7 @@ class Facts:
     stars: list[tuple[int, str]] = field(default_factory=list)  # (level, module) of `from m import *`
     type_checking: set[str] = field(default_factory=set)   # bound only under `if TYPE_CHECKING:`
     tc_stars: list[tuple[int, str]] = field(default_factory=list)
-    open: bool = False                                      # module-level __getattr__
+    open: bool = False                                      # module-level __getattr__ (not deprecate_attr)
     requires: set[str] = field(default_factory=set)        # @requires-decorated top-level defs/classes
     lazy: Lazy | None = None
     str_dicts: dict[str, dict[str, str]] = field(default_factory=dict)  # NAME = {"k": "v", ...} literals
@@ -186,6 +186,8 @@ class _Scanner:
     def assign(self, target, value, tc: bool) -> None:
         f = self.f
         if isinstance(target, ast.Name):
+            if target.id == "__getattr__" and not tc:
+                self.module_getattr(value)
             if target.id == "__all__" and not tc:
                 f.all_names = _strs(value) if _strs(value) is not None else f.all_names
             if isinstance(value, ast.Dict):
@@ -208,6 +210,20 @@ class _Scanner:
                 key = _str(target.slice)
                 if key is not None:
                     self.structure_value(self.lazy(), key, value)
+
+    def module_getattr(self, value) -> None:
+        """``__getattr__ = deprecate_attr(__name__, remove={...}, rename={...})`` (5.x) serves the
+        keys of those dicts (with a FutureWarning) and raises AttributeError for the rest; any
+        other module-level ``__getattr__`` makes the module open."""
+        if isinstance(value, ast.Call) and _call_name(value) == "deprecate_attr":
+            for kw in value.keywords:
+                if kw.arg in ("remove", "rename") and isinstance(kw.value, ast.Dict) \
+                        and all(_str(k) is not None for k in kw.value.keys):
+                    self.f.bound.update(_str(k) for k in kw.value.keys)
+                else:
+                    self.f.open = True
+        else:
+            self.f.open = True
 
     def is_structure(self, node) -> bool:
         return isinstance(node, ast.Name) and node.id == self.structure_var

@@ -13,9 +13,12 @@ Rules (all static, every optional dependency assumed installed):
   dummy modules it lists, plus its submodules.  A name whose structure entry points at a
   submodule that does not define it is dropped (``_LazyModule`` raises on it);
 * a module with a module-level ``__getattr__`` is *open*: unknown names are unknown, not missing;
+  except 5.x ``__getattr__ = deprecate_attr(__name__, remove=..., rename=...)``, which serves
+  exactly the keys of those dicts (counted as names: they import, with a FutureWarning);
 * legacy aliases served by ``_LegacyModuleAliasFinder`` (``_LEGACY_MODULE_ALIASES`` in the top
   ``__init__``, and ``models.X.image_processing_Y_fast`` -> ``image_processing_Y``) are modules
-  with their target's names;
+  with their target's names, plus ``XImageProcessorFast`` for each ``XImageProcessor`` where the
+  finder's ``__getattr__`` answers it;
 * 5.x ``_LazyModule.__getattr__`` fallbacks are recorded per release, not materialised:
   ``lazy_fast_suffixes`` (``XTokenizerFast`` -> ``XTokenizer`` when that is in the structure)
   and ``lazy_any_names`` (tokenizer names that ``SLOW_TO_FAST_CONVERTERS`` aliases to another
@@ -221,6 +224,12 @@ class _Reader:
                     out[f"{mod}_fast"] = mod
         return out
 
+    def alias_fast_fallback(self) -> bool:
+        """Does ``_LegacyModuleAliasFinder.exec_module`` give alias modules a ``__getattr__`` that
+        answers ``XImageProcessorFast`` with ``XImageProcessor``?"""
+        src = (self.source(f"{ROOT}.utils.import_utils") or b"").decode("utf-8", "replace")
+        return 'name.endswith("ImageProcessorFast") and hasattr(replacement, name[:-4])' in src
+
     def lazy_fallbacks(self, top_names: set[str]) -> tuple[list[str], set[str]]:
         src = (self.source(f"{ROOT}.utils.import_utils") or b"").decode("utf-8", "replace")
         suffixes = [s for s in ("TokenizerFast", "ImageProcessorFast") if f'name.endswith("{s}")' in src]
@@ -256,10 +265,14 @@ def read_release(version: str, wheel: str, facts_cache: dict | None = None) -> R
     with zipfile.ZipFile(wheel) as zf:
         r = _Reader(version, zf, cache)
         modules = {m: r.surface(m) for m in sorted(set(r.files) | set(r.dirs))}
+        fast_alias = r.alias_fast_fallback()
         for alias, target in r.aliases().items():
             if target in modules and alias not in modules:
                 t = modules[target]
-                modules[alias] = ModuleSurface(set(t.names), lazy=t.lazy, open=t.open)
+                names = set(t.names)
+                if fast_alias:  # the alias module's __getattr__: XImageProcessorFast -> XImageProcessor
+                    names |= {n + "Fast" for n in t.names if n.endswith("ImageProcessor")}
+                modules[alias] = ModuleSurface(names, lazy=t.lazy, open=t.open)
                 parent, _, leaf = alias.rpartition(".")
                 if parent in modules:
                     modules[parent].names.add(leaf)
