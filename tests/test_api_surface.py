@@ -218,9 +218,17 @@ def _probe(python: str, pairs, config_keys) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _lost(module: str, version: str, other: str) -> list[str]:
+    """Names the module has on `other` but not on `version` (has_name False: fallbacks included)."""
+    if not API.has_module(module, other):
+        return []
+    return sorted(n for n in API.names(module, other) - API.names(module, version)
+                  if API.has_name(module, n, version) is False)
+
+
 def _sample(version: str, other: str, seed: int):
-    """(positives, negatives): names the data has on `version`, and names it has on `other` but not
-    on `version` (has_name False, fallbacks included), from a fixed-seed sample of modules."""
+    """(positives, negatives): names the data has on `version`, and names it has on `other` or on
+    the scanned release just before `version` but not on `version`, from a fixed-seed sample."""
     rng = random.Random(seed)
     mods = [m for m in API.modules(version)
             if not any(p.startswith(("modular_", "convert_")) for p in m.split(".")) and API.has_name(m, "__x", version) is False]
@@ -231,14 +239,19 @@ def _sample(version: str, other: str, seed: int):
     for m in chosen:
         names = sorted(API.names(m, version))
         positives += [(m, n) for n in rng.sample(names, min(6, len(names)))]
-        lost = sorted(n for n in API.names(m, other) - API.names(m, version) if API.has_name(m, n, version) is False)
+        lost = _lost(m, version, other)
         negatives += [(m, n) for n in rng.sample(lost, min(8, len(lost)))]
+    # what the last release change removed, across all modules (a few dozen names per release)
+    i = API.releases.index(API.release_for(version))
+    if i > 0:
+        lost = [(m, n) for m in mods for n in _lost(m, version, API.releases[i - 1])]
+        negatives += rng.sample(lost, min(40, len(lost)))
     # names only the 5.x _LazyModule fallbacks serve (XTokenizerFast -> XTokenizer, converter aliases)
     top = API.names("transformers", version)
     served = sorted({n + "Fast" for n in top if n.endswith(("Tokenizer", "ImageProcessor"))} - top)
     served = [n for n in served if API.has_name("transformers", n, version)]
     positives += [("transformers", n) for n in rng.sample(served, min(12, len(served)))]
-    return positives, negatives
+    return positives, sorted(set(negatives))
 
 
 def _check_oracle(python: str, version: str, other: str):
