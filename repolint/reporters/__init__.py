@@ -62,6 +62,8 @@ def rule_url(rule, code: str, name: str) -> str:
             pass
     from repolint.registry import DOCS_URL
 
+    if code == "RL000":  # the engine's internal-error finding; README's exit codes explain it
+        return DOCS_URL.replace("docs/rules.md", "README.md").format(anchor="usage")
     return DOCS_URL.format(anchor=f"{code.lower()}-{name}")
 
 
