@@ -98,7 +98,8 @@ def main(argv=None) -> int:
                         stats.repro_count[sig] += 1
                         _save_repro(opts, case, case_dir, record, sig)
                 if not opts.quiet:
-                    print(f"[{case.id}] {'; '.join(sigs)} :: {' | '.join(case.notes)[:300]}", flush=True)
+                    notes = json.dumps(" | ".join(case.notes))[1:-1]  # escaped: notes quote hostile text
+                    print(f"[{case.id}] {'; '.join(sigs)} :: {notes[:300]}", flush=True)
             remove_tree(case_dir)
             if not opts.quiet and stats.cases % 500 == 0:
                 print(stats.progress(time.perf_counter() - started), flush=True)
@@ -173,13 +174,17 @@ class Stats:
             f"{s['cases']} cases in {s['elapsed_s']} s: {s['cases_per_s']} cases/s ({s['mode']} mode, {s['jobs']} jobs), "
             f"{s['cpu_s_per_case']} s CPU per case",
             f"exit codes: {s['exit_codes']}; {s['expected_config_errors']} one-line settings errors (allowed)",
-            f"slowest (CPU): {s['slowest'].get('id')} {s['slowest'].get('cpu')} s CPU, {s['slowest'].get('seconds')} s wall :: {' | '.join(s['slowest'].get('notes', []))[:200]}",
-            f"slowest (wall): {s['slowest_wall'].get('id')} {s['slowest_wall'].get('seconds')} s :: {' | '.join(s['slowest_wall'].get('notes', []))[:200]}",
-            f"peak RSS: {s['peak_rss'].get('id')} {s['peak_rss'].get('max_rss_mb')} MB :: {' | '.join(s['peak_rss'].get('notes', []))[:200]}",
+            f"slowest (CPU): {s['slowest'].get('id')} {s['slowest'].get('cpu')} s CPU, {s['slowest'].get('seconds')} s wall :: {_notes(s['slowest'])}",
+            f"slowest (wall): {s['slowest_wall'].get('id')} {s['slowest_wall'].get('seconds')} s :: {_notes(s['slowest_wall'])}",
+            f"peak RSS: {s['peak_rss'].get('id')} {s['peak_rss'].get('max_rss_mb')} MB :: {_notes(s['peak_rss'])}",
             f"failing cases: {s['failing_cases']}; signatures: {len(s['signatures'])}",
         ]
         lines += [f"  {x['cases']:>6}  {x['signature']}  (e.g. case {x['example']})" for x in s["signatures"]]
         return "\n".join(lines)
+
+
+def _notes(record: dict) -> str:
+    return json.dumps(" | ".join(record.get("notes", [])))[1:-1][:200]
 
 
 def _families(opts) -> set[str]:
