@@ -18,11 +18,16 @@ class _ProblemRule(Rule):
 
     kinds: tuple[str, ...] = ()
 
+    def severity_for(self, path: str) -> str | None:
+        """The finding's severity for this file (None: the rule's own)."""
+        return None
+
     def check(self, ctx):
         for doc in _docs(ctx):
             p = doc.problem
             if p is not None and p.kind in self.kinds:
-                yield Finding(doc.path, p.message, line=p.line, column=p.column, help=p.help)
+                yield Finding(doc.path, p.message, line=p.line, column=p.column, help=p.help,
+                              severity=self.severity_for(doc.path))
 
 
 @register
@@ -129,10 +134,13 @@ class FileTooLarge(_ProblemRule):
     code = "RL005"
     name = "file-too-large"
     summary = "A metadata file is larger than the size limit and was not read"
+    severity = "warning"
     kinds = ("too-large",)
     why = (
         "Configuration files are kilobytes. A file of many megabytes under a config name is usually "
-        "weights or data saved by mistake, and reading it would make the lint slow."
+        "weights or data saved by mistake, and reading it would make the lint slow. The limit is "
+        "repolint's, not transformers' (which reads the file whatever its size), so this is a warning: "
+        "the file was not analysed, and nothing is known about whether it loads."
     )
     fix_text = "Check what the file holds; raise `max-file-size` in [tool.repolint] if it is legitimately large."
     invalid = [Example({"config.json": '{"model_type": "bert", "pad": "' + "x" * 64 + '"}', "repolint.toml": "max-file-size = 32\n"}, [("config.json", 1)])]
@@ -193,7 +201,15 @@ class UnreadableFile(_ProblemRule):
     name = "unreadable-file"
     summary = "A metadata file cannot be read (permissions, or not a regular file)"
     kinds = ("unreadable",)
-    why = "If repolint cannot read the file, transformers will not either."
+    why = (
+        "If repolint cannot read the file, transformers will not either. Without a readable config.json "
+        "AutoConfig fails (error); the other files are optional to some loaders — e.g. a folder named "
+        "tokenizer_config.json still lets AutoTokenizer build the model type's tokenizer (verified on 5.23) — "
+        "so for them it is a warning."
+    )
     fix_text = "Make the path a readable regular file."
+
+    def severity_for(self, path: str) -> str | None:
+        return None if path == "config.json" else "warning"
     invalid = [Example({"config.json/placeholder": ""}, [("config.json", 1)])]
     valid = [Example({"config.json": '{"model_type": "bert"}'})]
