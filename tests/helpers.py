@@ -35,3 +35,21 @@ def lint(root: Path, select=None, targets=(), ignore=()):
     knowledge = [Knowledge.for_target(t) for t in (targets or settings.targets or [DEFAULT_TARGET])]
     repo = Repo(root, label=".", max_file_size=settings.max_file_size or MAX_FILE_SIZE)
     return run(repo, settings, knowledge).diagnostics
+
+
+def oracle_pythons(default_extra=()) -> list[tuple[str, str]]:
+    """(interpreter, transformers version) of each oracle with transformers and torch: this
+    interpreter, then REPOLINT_ORACLE_PYTHONS (colon-separated; ``default_extra`` when unset).
+    One interpreter per version."""
+    import subprocess
+    import sys
+
+    found: list[tuple[str, str]] = []
+    extra = [p for p in os.environ.get("REPOLINT_ORACLE_PYTHONS", "").split(":") if p] or list(default_extra)
+    for python in [sys.executable, *extra]:
+        r = subprocess.run([python, "-c", "import transformers, torch; print(transformers.__version__)"],
+                           capture_output=True, text=True, timeout=300)
+        version = r.stdout.strip() if r.returncode == 0 else None
+        if version and version not in [v for _, v in found]:
+            found.append((python, version))
+    return found

@@ -19,30 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from helpers import lint
+from helpers import lint, oracle_pythons
 
 ROOT = Path(__file__).resolve().parent.parent
 ORACLE = ROOT / "tests" / "oracle.py"
 MAKER = ROOT / "scripts" / "make_compat_fixtures.py"
 
 
-def _version_of(python: str) -> str | None:
-    r = subprocess.run([python, "-c", "import transformers, torch; print(transformers.__version__)"],
-                       capture_output=True, text=True, timeout=300)
-    return r.stdout.strip() if r.returncode == 0 else None
-
-
 def _oracles() -> list[tuple[str, str]]:
-    found = []
-    extra = [p for p in os.environ.get("REPOLINT_ORACLE_PYTHONS", "").split(":") if p]
     local = ROOT / ".venv457" / "bin" / "python"  # what .ci/run builds
-    if not extra and local.exists():
-        extra = [str(local)]
-    for python in [sys.executable, *extra]:
-        version = _version_of(python)
-        if version and version not in [v for _, v in found]:
-            found.append((python, version))
-    return found
+    return oracle_pythons([str(local)] if local.exists() else [])
 
 
 ORACLES = _oracles()

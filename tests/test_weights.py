@@ -265,5 +265,7 @@ def test_cli_on_a_sharded_checkpoint_without_weights_data(tmp_path):
         _sparse(root / name, prefix, len(prefix) + 2 * 4096 * 4096)
         weight_map[f"layer{i}.weight"] = name
     (root / "model.safetensors.index.json").write_text(json.dumps({"metadata": {"total_size": 5 * 2 * 4096 * 4096}, "weight_map": weight_map}))
-    r = subprocess.run([sys.executable, "-m", "repolint", "check", str(root), "--select", "RL8"], capture_output=True, text=True, cwd=tmp_path)
+    # RL82x left out: these made-up tensor names are not Llama's (RL820 says so)
+    r = subprocess.run([sys.executable, "-m", "repolint", "check", str(root), "--select", "RL8", "--ignore", "RL82"],
+                       capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0 and "All checks passed" in r.stdout, r.stdout + r.stderr

@@ -41,6 +41,7 @@ def test_wheel_contents(wheel_site):
     assert list((pkg / "schemas").glob("transformers-5.*.json"))
     assert list((pkg / "schemas").glob("transformers-4.57.*.json"))
     assert list((pkg / "schemas" / "fields").glob("*/bert.json"))
+    assert (pkg / "schemas" / "transformers-weights.json.gz").is_file()
 
 
 def test_installed_wheel_runs_from_another_directory(wheel_site, tmp_path):
