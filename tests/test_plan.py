@@ -71,3 +71,18 @@ def test_broken_example_and_bad_input():
     assert r.returncode == 2 and "no such file or directory" in r.stderr and "Traceback" not in r.stderr
     r = run_plan("examples/tiny-bert", "-t", "9.9")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_odd_model_type_values_never_crash(tmp_path):
+    """Fuzz reproducer (camp-2-204): a dict / list model_type next to architectures and custom code."""
+    for i, mt in enumerate(({"\x00": "131"}, ["../../etc/passwd.X"], 7, None)):
+        repo = tmp_path / f"r{i}"
+        repo.mkdir()
+        (repo / "config.json").write_text(json.dumps({"model_type": mt, "architectures": ["X"],
+                                                      "auto_map": {"AutoModel": "modeling_x.X"}}))
+        (repo / "modeling_x.py").write_text("from transformers import PreTrainedModel\n\n\nclass X(PreTrainedModel):\n    pass\n")
+        r = run_plan(str(repo), "-t", "5.24", "-t", "4.57")
+        assert r.returncode in (0, 1) and "Traceback" not in r.stderr, r.stderr
+        c = subprocess.run([sys.executable, "-m", "repolint", "check", str(repo), "-t", "5.24", "-t", "4.57",
+                            "--show-compat", "--format", "concise"], capture_output=True, text=True, cwd=ROOT)
+        assert c.returncode in (0, 1) and "RL000" not in c.stdout and "Traceback" not in c.stderr, c.stdout + c.stderr
