@@ -102,6 +102,7 @@ class Load:
     auto_class: str
     root: Step
     remote_module: str | None = None  # the repo module auto_map names, if remote code
+    builtin_class: str | None = None  # the built-in model class an architectures entry resolves to
 
 
 class LoadPlan:
@@ -198,7 +199,8 @@ class LoadPlan:
                 if any(a in remote_autos for a in autos) or not autos:
                     continue
                 self.loads.append(Load(autos[0], Step(
-                    f"{autos[0]}: config.json model_type {mt!r} -> {arch} (built in)", file="config.json")))
+                    f"{autos[0]}: config.json model_type {mt!r} -> {arch} (built in)", file="config.json"),
+                    builtin_class=arch))
 
     # file, Auto class, the key naming the class, the snapshot's class kind, its model_type mapping
     _SIDE = (
