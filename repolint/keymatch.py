@@ -47,6 +47,9 @@ class LoadPrediction:
     loaded: dict[str, str]  # checkpoint key -> model key
     mismatched: list[tuple[str, str, tuple, tuple]]  # (model key, checkpoint key, checkpoint shape, expected)
     gaps: list[LayerGap] = field(default_factory=list)
+    # (target key, {source pattern: count}): per-expert lists of unequal length, which
+    # transformers fails to merge (conversion error: RuntimeError after the load report)
+    conversion_errors: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     exact: bool = True  # False when loose templates or unreadable config values are involved
     unknown: str | None = None  # why nothing could be predicted
 
@@ -157,6 +160,7 @@ def predict(expected: ExpectedKeys, config: dict, tensors: dict) -> LoadPredicti
     targets_of: dict[str, list[str]] = {}
     unexpected: list[str] = []
     renamed: dict[str, str] = {}  # checkpoint key -> after the renamings (for the layer counts)
+    merged: dict[str, tuple[Transform, dict[int, list[str]]]] = {}  # many-to-one converter target -> sources
     for key in sorted(tensors, key=natural_key):
         new = key
         for r in renamers:
@@ -166,22 +170,25 @@ def predict(expected: ExpectedKeys, config: dict, tensors: dict) -> LoadPredicti
         for r in converters:
             new, which, repl = r.rename(new)
             if which is not None:
-                conv = (r.t, repl)
+                conv = (r.t, repl, which)
                 break
         new = _prefix_fix(new, prefix, exp)
         if not exp.contains(new) and exp.contains(key):
             new, conv = _prefix_fix(key, prefix, exp), None
         if conv is not None:
-            t, repl = conv
+            t, repl, which = conv
             outs = [new.replace(repl, tgt, 1) for tgt in t.targets] if repl and repl in new else [new]
         else:
             outs = [new]
         if exp.contains(new):
             loaded[key] = new
             targets_of[key] = outs
+            if conv is not None and len(conv[0].sources) > 1:
+                merged.setdefault(new, (conv[0], {}))[1].setdefault(which, []).append(key)
         else:
             unexpected.extend(outs)
-    present = {k for outs in targets_of.values() for k in outs}
+    failed = _failed_merges(merged)
+    present = {k for ck, outs in targets_of.items() if loaded[ck] not in failed for k in outs}
     missing = {k for k in exp.keys if k not in present}
     _tie(expected, config, exp, missing)
     missing = _drop(missing, expected.ignore_missing)
@@ -201,7 +208,19 @@ def predict(expected: ExpectedKeys, config: dict, tensors: dict) -> LoadPredicti
         loose_missing_count=sum(exp.loose[t].default_count for t in missing_loose),
     )
     pred.gaps = _gaps(expected, config, renamed, prefix, pred)
+    pred.conversion_errors = sorted(failed.items())
     return pred
+
+
+def _failed_merges(merged: dict) -> dict[str, dict[str, int]]:
+    """Converter targets whose per-index source lists (``experts.*.gate_proj`` and
+    ``experts.*.up_proj``) have different lengths: the merge raises in transformers."""
+    out = {}
+    for target, (t, by_source) in merged.items():
+        counts = {t.sources[i]: len(keys) for i, keys in by_source.items() if "*" in t.sources[i]}
+        if len(set(counts.values())) > 1:
+            out[target] = counts
+    return out
 
 
 def _tie(expected: ExpectedKeys, config: dict, exp: Expansion, missing: set[str]) -> None:

@@ -97,8 +97,9 @@ def _names(keys: list[str], total: int | None = None) -> str:
 
 
 def _unexplained(pred: LoadPrediction) -> tuple[list[str], int]:
-    """Missing keys other than those of whole layers the checkpoint lacks (RL822 reports those)."""
-    gap = {k for g in pred.gaps for k in g.absent_keys}
+    """Missing keys other than those of whole layers the checkpoint lacks (RL822 reports those)
+    and those of failed merges (RL825)."""
+    gap = {k for g in pred.gaps for k in g.absent_keys} | {k for k, _ in pred.conversion_errors}
     rest = [k for k in pred.missing if k not in gap]
     return rest, len(rest) + pred.loose_missing_count
 
@@ -150,6 +151,22 @@ def _llama(layers: int = 1, vocab: int = 8, prefix: str = "model.", head: bool =
 
 
 GOOD = {"config.json": CONFIG, SINGLE: _llama()}
+MOE_CONFIG = ('{\n  "model_type": "qwen3_moe",\n  "architectures": ["Qwen3MoeForCausalLM"],\n  "vocab_size": 8,\n  "hidden_size": 4,\n'
+              '  "num_hidden_layers": 1,\n  "num_experts": 2\n}\n')
+
+
+def _moe(up_experts: int = 2) -> bytes:
+    """A Qwen3-MoE checkpoint as save_pretrained writes it: one tensor per expert."""
+    per = {f"self_attn.{x}_proj.weight": [4, 4] for x in "qkvo"}
+    per.update({"self_attn.q_norm.weight": [4], "self_attn.k_norm.weight": [4], "mlp.gate.weight": [2, 4],
+                "input_layernorm.weight": [4], "post_attention_layernorm.weight": [4]})
+    for e in range(2):
+        per[f"mlp.experts.{e}.gate_proj.weight"] = [2, 4]
+        per[f"mlp.experts.{e}.down_proj.weight"] = [4, 2]
+        if e < up_experts:
+            per[f"mlp.experts.{e}.up_proj.weight"] = [2, 4]
+    extra = {f"model.layers.0.{k}": v for k, v in per.items()}
+    return _llama(layers=0, extra=extra)
 GPT2_LIKE = st_file({"transformer.h.0.attn.c_attn.weight": ("F32", [4, 12], 0, 192), "transformer.wte.weight": ("F32", [8, 4], 192, 320)})
 
 
@@ -299,6 +316,29 @@ class EmbeddingShapeMismatch(_CheckpointRule):
         for where, what in by_where.items():
             yield Finding("config.json", f"config.json does not match the checkpoint's embeddings for {t.class_name}: "
                           f"{'; '.join(what)}: from_pretrained fails with RuntimeError (size mismatch)", pointer=where)
+
+
+@register
+class ConversionFails(_CheckpointRule):
+    code = "RL825"
+    name = "checkpoint-conversion-fails"
+    summary = "Per-expert tensors that transformers merges on load come in unequal numbers"
+    why = (
+        "transformers 5 stores a mixture-of-experts layer's experts as one fused tensor, and merges the per-expert "
+        "tensors of a checkpoint (experts.0.gate_proj, experts.0.up_proj, ...) into it while loading. When the lists "
+        "to merge have different lengths (an expert's up_proj is missing), the merge fails: from_pretrained prints a "
+        "CONVERSION entry in its load report and raises RuntimeError (\"We encountered some issues during automatic "
+        "conversion of the weights\")."
+    )
+    fix_text = "Upload the missing expert tensors, or re-save the model with save_pretrained."
+    invalid = [Example({"config.json": MOE_CONFIG, SINGLE: _moe(up_experts=1)}, [("config.json", 3)])]
+    valid = [Example({"config.json": MOE_CONFIG, SINGLE: _moe()})]
+
+    def findings(self, ctx, t, pred):
+        for target, counts in pred.conversion_errors:
+            have = ", ".join(f"{n} x {p}" for p, n in sorted(counts.items()))
+            yield Finding("config.json", f"{t.class_name}'s {target} is merged from the checkpoint's per-expert tensors, "
+                          f"but they do not pair up ({have}): from_pretrained fails with RuntimeError", pointer=t.pointer)
 
 
 @register

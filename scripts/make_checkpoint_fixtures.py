@@ -8,7 +8,8 @@ interpreter. Clean repos come from ``save_pretrained`` of tiny llama / bert / gp
 a custom-code model (``register_for_auto_class``); each variant is a copy with one edit:
 config.json rewritten (a Llama config over the custom-code checkpoint, another architectures
 entry, another vocab_size / layer count) or the safetensors file re-saved with some tensors
-dropped or renamed (``safetensors.torch.save_file``).
+dropped or renamed (``safetensors.torch.save_file``), including a Qwen3-MoE checkpoint (one tensor
+per expert, merged by transformers' conversion mapping on load) with one expert tensor dropped.
 
 ``DIR/CASES.json``: {case: {"loader": Auto class, "trust_remote_code": bool}}. With ``--load``
 each case is loaded with ``<loader>.from_pretrained(case, output_loading_info=True)`` in this
@@ -93,6 +94,8 @@ CASES = {  # case -> (Auto class to load it with, trust_remote_code)
     "dropped_layer": ("AutoModelForCausalLM", False),
     "extra_layer": ("AutoModelForCausalLM", False),
     "llama_missing_norm": ("AutoModelForCausalLM", False),
+    "moe_clean": ("AutoModelForCausalLM", False),
+    "moe_expert_half_missing": ("AutoModelForCausalLM", False),
 }
 
 
@@ -112,7 +115,8 @@ def _save(model, out: str) -> None:
 
 def build_clean(out: str) -> None:
     import torch
-    from transformers import BertConfig, BertForMaskedLM, GPT2Config, GPT2LMHeadModel, GPT2Model, LlamaConfig, LlamaForCausalLM, LlamaModel
+    from transformers import (BertConfig, BertForMaskedLM, GPT2Config, GPT2LMHeadModel, GPT2Model, LlamaConfig, LlamaForCausalLM,
+                              LlamaModel, Qwen3MoeConfig, Qwen3MoeForCausalLM)
 
     torch.manual_seed(0)
     _save(LlamaForCausalLM(LlamaConfig(**LLAMA)), os.path.join(out, "llama_clean"))
@@ -123,6 +127,9 @@ def build_clean(out: str) -> None:
     gpt2 = GPT2Config(vocab_size=50, n_embd=16, n_layer=2, n_head=2, n_positions=32)
     _save(GPT2LMHeadModel(gpt2), os.path.join(out, "gpt2_clean"))
     _save(GPT2Model(gpt2), os.path.join(out, "gpt2_base_into_head"))
+    moe = Qwen3MoeConfig(vocab_size=64, hidden_size=16, intermediate_size=32, moe_intermediate_size=8, num_hidden_layers=2,
+                         num_experts=4, num_experts_per_tok=2, num_attention_heads=2, num_key_value_heads=2, head_dim=8)
+    _save(Qwen3MoeForCausalLM(moe), os.path.join(out, "moe_clean"))  # 5.x saves one tensor per expert
     build_custom(os.path.join(out, "custom_clean"))
 
 
@@ -174,6 +181,9 @@ def build_variants(out: str) -> None:
 
     d = _copy(out, "llama_clean", "extra_layer")
     _edit_json(os.path.join(d, "config.json"), lambda c: c.update(num_hidden_layers=2))
+
+    d = _copy(out, "moe_clean", "moe_expert_half_missing")
+    _edit_tensors(os.path.join(d, st), lambda t: _drop(t, "model.layers.1.mlp.experts.3.up_proj.weight"))
 
     d = _copy(out, "llama_clean", "llama_missing_norm")
     _edit_tensors(os.path.join(d, st), lambda t: _drop(t, "model.norm.weight"))
