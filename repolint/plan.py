@@ -276,7 +276,7 @@ class LoadPlan:
         out = []
         init, owner = own_init(self.ctx, target)
         if init is not None:
-            ok = init["calls_post_init"]
+            ok = bool(post_init_called(self.ctx, target))
             out.append(Step(f"{owner.name}.__init__ calls self.post_init()", "ok" if ok else "broken",
                             None if ok else "from_pretrained fails with AttributeError ('all_tied_weights_keys')",
                             file=f"{owner.module}.py", line=init["line"], column=init["column"]))
@@ -395,6 +395,24 @@ def inherited_usage(ctx, cls, key: str, depth: int = 0):
 def own_init(ctx, cls):
     """The ``__init__`` the class runs (its own, else the nearest repo base's) and its owner."""
     return inherited_usage(ctx, cls, "init")
+
+
+def post_init_called(ctx, cls, depth: int = 0) -> bool | None:
+    """Whether building ``cls`` runs ``self.post_init()``: its ``__init__`` calls it, or calls
+    ``super().__init__`` of a repo base whose ``__init__`` does (post_init then runs on the
+    instance before the subclass adds layers, which is enough for from_pretrained). None when the
+    class has no ``__init__`` in the repo."""
+    init, owner = own_init(ctx, cls)
+    if init is None:
+        return None
+    if init["calls_post_init"]:
+        return True
+    if init["calls_super_init"] and depth < 20:
+        for base in owner.facts["bases"]:
+            parent = resolve_class(ctx, owner.module, base.split(".")[-1])
+            if parent is not None and parent.facts is not None and post_init_called(ctx, parent, depth + 1):
+                return True
+    return False
 
 
 def tied_keys(ctx, cls):

@@ -10,7 +10,7 @@ the targets it applies to.
 
 from __future__ import annotations
 
-from repolint.plan import WHEN_WORDS, config_attr_reads, describe_import, loaded_model_classes, own_init, plan_for, tied_keys
+from repolint.plan import WHEN_WORDS, config_attr_reads, describe_import, loaded_model_classes, own_init, plan_for, post_init_called, tied_keys
 from repolint.registry import Example, Finding, Rule, register
 from repolint.resolve import facts
 
@@ -134,14 +134,34 @@ class MissingPostInit(Rule):
     )
     fix_text = "End the model's `__init__` with `self.post_init()`."
     invalid = [Example({**GOOD, "modeling_x.py": MODEL_PY.replace("        self.post_init()\n", "")}, [("modeling_x.py", 9)])]
-    valid = [Example(GOOD), Example({**GOOD, "modeling_x.py": MODEL_PY.replace("        self.post_init()\n", "")}, targets=("4.57",))]
+    valid = [
+        Example(GOOD),
+        Example({**GOOD, "modeling_x.py": MODEL_PY.replace("        self.post_init()\n", "")}, targets=("4.57",)),
+        # post_init runs in the base's __init__, which the loaded class calls through super()
+        Example({**GOOD, "config.json": CONFIG_JSON.replace('"modeling_x.XModel"', '"modeling_x.XForCausalLM"').replace('"AutoModel"', '"AutoModelForCausalLM"'),
+                 "modeling_x.py": MODEL_PY + "\n\nclass XForCausalLM(XModel):\n    def __init__(self, config):\n"
+                                             "        super().__init__(config)\n        self.extra = None\n"}),
+    ]
 
     def check(self, ctx):
         if ctx.knowledge.major < 5:
             return
         for ref, model in loaded_model_classes(ctx):
             init, owner = own_init(ctx, model)
-            if init is None or init["calls_post_init"]:
+            called = post_init_called(ctx, model)
+            if init is not None and called and not init["calls_post_init"]:
+                # post_init ran in a base's __init__, before this class added its layers: tying
+                # weights to those layers fails (AttributeError: ... has no attribute `lm_head`, 5.24)
+                keys, keys_owner = tied_keys(ctx, model)
+                tie = (ctx.obj("config.json") or {}).get("tie_word_embeddings")
+                if keys is not None and keys_owner.name == model.name and tie is not False:
+                    yield _py(f"{owner.module}.py",
+                              f"{owner.name}.__init__ relies on a base class's self.post_init(), which runs before "
+                              f"{owner.name} adds its own layers; with its _tied_weights_keys, building the model "
+                              "fails with AttributeError (verified on 5.24) — call self.post_init() at the end",
+                              init, severity="warning")
+                continue
+            if init is None or called is not False:
                 continue
             yield _py(f"{owner.module}.py",
                       f"{owner.name}.__init__ never calls self.post_init(); auto_map[{ref.auto_class!r}] loads "

@@ -96,6 +96,13 @@ VARIANTS = {
     "read_use_cache": ([(INIT_ANCHOR, INIT_ANCHOR + "        self.cache = config.use_cache\n")], {"use_cache": True}, "RL702", "config.use_cache"),
     "read_probed_attr": ([(INIT_ANCHOR, INIT_ANCHOR + "        self.pad = getattr(config, \"pad_token_id\", None)\n")], {}, None, None),
     "no_post_init": ([(POST_INIT_LM, POST_INIT_LM.replace("        self.post_init()\n", ""))], {}, "RL703", "    def __init__(self, config):\n        super().__init__(config)\n        self.model"),
+    "post_init_in_base": ([("class CompatForCausalLM(PreTrainedModel):\n    config_class = CompatConfig\n"
+                            "    _tied_weights_keys = {\"lm_head.weight\": \"model.emb.weight\"}\n",
+                            "class CompatForCausalLM(CompatModel):\n    config_class = CompatConfig\n"),
+                           (INIT_ANCHOR, ""), (POST_INIT_LM, POST_INIT_LM.replace("        self.post_init()\n", "")),
+                           ("        return self.model.emb\n", "        return self.emb\n"),
+                           ("        return self.lm_head(self.model(input_ids))\n", "        return self.lm_head(self.emb(input_ids))\n")],
+                          {"tie_word_embeddings": False}, None, None),
     "tied_keys_list": ([('_tied_weights_keys = {"lm_head.weight": "model.emb.weight"}', '_tied_weights_keys = ["lm_head.weight"]')],
                        {}, "RL704", "_tied_weights_keys = ["),
     "tied_keys_list_untied": ([('_tied_weights_keys = {"lm_head.weight": "model.emb.weight"}', '_tied_weights_keys = ["lm_head.weight"]')],
