@@ -60,6 +60,7 @@ def _within(i: int, ranges: Ranges) -> bool:
     return any(lo <= i <= hi for lo, hi in ranges)
 
 
+@lru_cache(maxsize=4096)
 def _vkey(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
 
@@ -98,11 +99,12 @@ class ApiSurface:
     def release_for(self, version: str) -> str | None:
         """The scanned release to use for ``version`` ("5.10", "5.23.0", "4.57"): the one with the
         same major.minor; for a bare major ("5") its newest. None outside the scanned span."""
-        want = _vkey(version)
-        if not want:
-            return None
-        found = [r for r in self.releases if _vkey(r)[: min(len(want), 2)] == want[:2]]
-        return found[-1] if found else None
+        memo = self.__dict__.setdefault("_release_memo", {})  # called once per import checked
+        if version not in memo:
+            want = _vkey(version)
+            found = [r for r in self.releases if _vkey(r)[: min(len(want), 2)] == want[:2]] if want else []
+            memo[version] = found[-1] if found else None
+        return memo[version]
 
     def _index_of(self, version: str) -> int | None:
         rel = self.release_for(version)

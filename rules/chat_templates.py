@@ -282,7 +282,8 @@ def token_id(ctx, token: str) -> int | None:
     tj = ctx.obj("tokenizer.json") if ctx.repo.exists("tokenizer.json") else None
     if not tj:
         return None
-    for entry in tj.get("added_tokens") or ():
+    added = tj.get("added_tokens")
+    for entry in added if isinstance(added, list) else ():
         if isinstance(entry, dict) and entry.get("content") == token and isinstance(entry.get("id"), int):
             return entry["id"]
     vocab = (tj.get("model") or {}).get("vocab") if isinstance(tj.get("model"), dict) else None

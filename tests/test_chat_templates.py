@@ -192,3 +192,16 @@ def test_no_template_never_imports_jinja(tmp_path):
             "lint(Path(%r)); print('jinja2' in sys.modules)") % (str(Path(__file__).parent), str(root))
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.stdout.strip() == "False", r.stderr
+
+
+@pytest.mark.parametrize("added", [7, {"a": 1}, "x", None])
+def test_odd_added_tokens_never_crash(tmp_path, added):
+    """Fuzz reproducer: tokenizer.json's added_tokens that is not a list (RL952 looked ids up in it)."""
+    repo = tmp_path / "r"
+    repo.mkdir()
+    (repo / "config.json").write_text('{"model_type": "llama", "bos_token_id": 1, "eos_token_id": 2}')
+    (repo / "tokenizer_config.json").write_text(json.dumps({"bos_token": "<s>", "eos_token": "</s>",
+                                                            "chat_template": "{{ bos_token }}{{ messages }}"}))
+    (repo / "tokenizer.json").write_text(json.dumps({"added_tokens": added, "model": {"vocab": {"<s>": 5}}}))
+    diags = lint(repo)
+    assert not [d for d in diags if d.code == "RL000"], [d.message for d in diags]
