@@ -13,6 +13,7 @@ from __future__ import annotations
 from repolint.plan import WHEN_WORDS, config_attr_reads, describe_import, loaded_model_classes, own_init, plan_for, post_init_called, tied_keys
 from repolint.registry import Example, Finding, Rule, register
 from repolint.resolve import facts
+from repolint.rules.code import py_finding
 
 CONFIG_PY = (
     "from transformers import PretrainedConfig\n\n\nclass XConfig(PretrainedConfig):\n    model_type = \"x-net\"\n\n"
@@ -26,11 +27,6 @@ MODEL_PY = (
 CONFIG_JSON = ('{\n  "model_type": "x-net",\n  "hidden_size": 8,\n  "auto_map": {\n    "AutoConfig": "configuration_x.XConfig",\n'
                '    "AutoModel": "modeling_x.XModel"\n  }\n}\n')
 GOOD = {"config.json": CONFIG_JSON, "configuration_x.py": CONFIG_PY, "modeling_x.py": MODEL_PY}
-
-
-def _py(rel: str, message: str, where: dict, **kw) -> Finding:
-    return Finding(rel, message, line=where.get("line", 1), column=where.get("column", 1),
-                   end_line=where.get("end_line"), end_column=where.get("end_column"), **kw)
 
 
 @register
@@ -115,7 +111,7 @@ class ConfigAttributeMissing(Rule):
             why = (" (config.json has it, but this release drops it from the config as a generation parameter)"
                    if where_popped else "")
             consequence = "building the model fails with AttributeError" if in_init else "AttributeError when that code runs"
-            yield _py(rel, f"`{how}`: the config has no attribute {read['attr']!r} in this release{why}; {consequence}",
+            yield py_finding(rel, f"`{how}`: the config has no attribute {read['attr']!r} in this release{why}; {consequence}",
                       read, severity="error" if in_init else "warning")
 
 
@@ -155,7 +151,7 @@ class MissingPostInit(Rule):
                 keys, keys_owner = tied_keys(ctx, model)
                 tie = (ctx.obj("config.json") or {}).get("tie_word_embeddings")
                 if keys is not None and keys_owner.name == model.name and tie is not False:
-                    yield _py(f"{owner.module}.py",
+                    yield py_finding(f"{owner.module}.py",
                               f"{owner.name}.__init__ relies on a base class's self.post_init(), which runs before "
                               f"{owner.name} adds its own layers; with its _tied_weights_keys, building the model "
                               "fails with AttributeError (verified on 5.24) — call self.post_init() at the end",
@@ -163,7 +159,7 @@ class MissingPostInit(Rule):
                 continue
             if init is None or called is not False:
                 continue
-            yield _py(f"{owner.module}.py",
+            yield py_finding(f"{owner.module}.py",
                       f"{owner.name}.__init__ never calls self.post_init(); auto_map[{ref.auto_class!r}] loads "
                       f"{model.name}, and from_pretrained fails with AttributeError ('all_tied_weights_keys')",
                       init)
@@ -201,10 +197,10 @@ class TiedWeightsKeysList(Rule):
             if keys is None or keys["form"] != "list":
                 continue
             if tie is True:
-                yield _py(f"{owner.module}.py", f"{owner.name}._tied_weights_keys is a list and config.json sets "
+                yield py_finding(f"{owner.module}.py", f"{owner.name}._tied_weights_keys is a list and config.json sets "
                           "tie_word_embeddings: true; loading fails with AttributeError ('list' object has no attribute 'keys')", keys)
             else:
-                yield _py(f"{owner.module}.py", f"{owner.name}._tied_weights_keys is a list; if the config ties the "
+                yield py_finding(f"{owner.module}.py", f"{owner.name}._tied_weights_keys is a list; if the config ties the "
                           "embeddings (tie_word_embeddings), loading fails with AttributeError ('list' object has no attribute 'keys')",
                           keys, severity="warning")
 
@@ -239,7 +235,7 @@ class RopeScalingTypeRead(Rule):
             for sub in usage.get("subscripts", ()):
                 if sub["attr"] == "rope_scaling" and sub["key"] == "type":
                     in_init = sub["function"] == "__init__"
-                    yield _py(f"{mod}.py", "`config.rope_scaling[\"type\"]`: config.json's rope_scaling has no \"type\" key; "
+                    yield py_finding(f"{mod}.py", "`config.rope_scaling[\"type\"]`: config.json's rope_scaling has no \"type\" key; "
                               + ("building the model fails with KeyError" if in_init else "KeyError when that code runs"),
                               sub, severity="error" if in_init else "warning")
 
