@@ -23,8 +23,57 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="repolint")
+# Subcommands that live in their own modules (some need optional extras), imported only when
+# run or listed: `repolint check` must not pay for them. name -> "module:attribute".
+LAZY_COMMANDS = {
+    "scan": "repolint.scan.cli:scan",
+    "report": "repolint.scan.cli:report",
+    "server": "repolint.lsp.cli:server",
+}
+
+
+class _Group(click.Group):
+    def list_commands(self, ctx):
+        return sorted({*super().list_commands(ctx), *(n for n in LAZY_COMMANDS if self._lazy(n))})
+
+    def get_command(self, ctx, name):
+        return super().get_command(ctx, name) or self._lazy(name)
+
+    @staticmethod
+    def _lazy(name: str):
+        target = LAZY_COMMANDS.get(name)
+        if target is None:
+            return None
+        import importlib
+        import importlib.util
+
+        module, _, attr = target.partition(":")
+        try:
+            if importlib.util.find_spec(module) is None:
+                return None
+        except ModuleNotFoundError:  # its package is not there (yet)
+            return None
+        return getattr(importlib.import_module(module), attr)
+
+
+def _version_message() -> str:
+    from repolint.knowledge import shipped_versions
+
+    return (
+        f"repolint {__version__}\n"
+        f"transformers snapshots: {', '.join(reversed(shipped_versions()))}\n"
+        f"python {sys.version.split()[0]}"
+    )
+
+
+def _print_version(ctx, _param, value) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(_version_message())
+        ctx.exit()
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version, help="Show the version and the transformers snapshots it carries, and exit.")
 def cli() -> None:
     """Lint Hugging Face model repos before you push them."""
 

@@ -169,8 +169,31 @@ def test_rules_and_rule_docs(tmp_path):
 
 
 def test_version(tmp_path):
-    r = repolint("--version", cwd=tmp_path)
-    assert r.returncode == 0 and "repolint" in r.stdout
+    from repolint import __version__
+    from repolint.knowledge import shipped_versions
+
+    for flag in ("--version", "-V"):
+        r = repolint(flag, cwd=tmp_path)
+        assert r.returncode == 0 and r.stdout.startswith(f"repolint {__version__}\n")
+        snapshots = next(line for line in r.stdout.splitlines() if line.startswith("transformers snapshots: "))
+        assert set(snapshots.split(": ")[1].split(", ")) == set(shipped_versions()) and "5.24.0" in snapshots
+
+
+def test_lazy_subcommands_are_absent_until_their_module_exists(tmp_path):
+    from repolint.cli import LAZY_COMMANDS
+
+    import importlib.util
+
+    helptext = repolint("--help", cwd=tmp_path).stdout
+    for name, target in LAZY_COMMANDS.items():
+        module = target.partition(":")[0]
+        try:
+            present = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            present = False
+        assert (f"  {name} " in helptext) == present
+        if not present:  # click's own "no such command", exit 2
+            assert repolint(name, cwd=tmp_path).returncode == 2
 
 
 def test_several_repos_in_parallel_keep_order_and_exit_code(tmp_path):
