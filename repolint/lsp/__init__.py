@@ -1,0 +1,1 @@
+"""`repolint server`: the Language Server Protocol over stdio (optional extra: repolint[lsp])."""

@@ -1,0 +1,1 @@
+"""`repolint scan`: lint many Hub repos, resumably, into JSON Lines; `repolint report` draws them."""
