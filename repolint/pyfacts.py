@@ -52,10 +52,11 @@ from repolint.pyfacts_skeleton import Record
 FACTS_FORMAT = 8  # bump whenever extract() changes what it records
 CHUNK = 1 << 20  # characters per ast slice of a large module
 MAX_SLICE = 8 << 20  # a single top-level statement larger than this is not analysed
-CST_MAX_CHARS = 512 * 1024  # libcst needs ~500 bytes of memory per character
+CST_MAX_CHARS = 400 * 1024  # libcst needs ~800 bytes of memory per character (400 KiB: 355 MB RSS)
 CST_MAX_NESTING = 100  # libcst's time and memory grow with the square of bracket nesting
+CST_MAX_CHAIN = 1000  # ... and of chains of operators / attribute accesses (pyfacts_cst.longest_chain)
 CST_TIMEOUT = 20.0
-CST_MEMORY = 1 << 30
+CST_MEMORY = 448 << 20  # address space of libcst's child process: its RSS stays under 500 MB
 # transformers' dynamic_module_utils.get_relative_imports applies, with re.MULTILINE,
 #   ^\s*import\s+\.(\S+)\s*$   and   ^\s*from\s+\.(\S+)\s+import
 # Their leading \s* may start on an earlier blank line, which backtracks quadratically over
@@ -232,7 +233,10 @@ def _rejected(text: str, facts: dict, rejected: _Rejected) -> bool:
     if not rejected.at_end:
         facts["degraded"] = _degraded(offset, f"a top-level statement is larger than {MAX_SLICE >> 20} MiB")
         return False
-    if isinstance(exc, SyntaxError) and "too many nested parentheses" not in (exc.msg or ""):
+    # only a syntax error that a newer Python might accept goes to libcst: not an indentation error
+    # (no release changed those rules) nor the parser's own nesting limit
+    if (isinstance(exc, SyntaxError) and not isinstance(exc, IndentationError)
+            and "too many nested parentheses" not in (exc.msg or "")):
         cst_facts, why = _cst_facts(text)
         if cst_facts is not None:  # only a newer Python accepts it
             for key in ("classes", "registrations", "imports", "names"):
@@ -255,12 +259,14 @@ def _cst_facts(text: str) -> tuple[dict | None, str | None]:
     """The facts libcst reads, from a child process; (None, why) when it cannot tell."""
     import subprocess
 
-    from repolint.pyfacts_cst import nesting
+    from repolint.pyfacts_cst import longest_chain, nesting
 
     if len(text) > CST_MAX_CHARS:
         return None, f"larger than {CST_MAX_CHARS >> 10} KiB"
     if nesting(text) > CST_MAX_NESTING:
         return None, f"brackets nested more than {CST_MAX_NESTING} deep"
+    if longest_chain(text) > CST_MAX_CHAIN:
+        return None, f"an expression chains more than {CST_MAX_CHAIN} operators or attribute accesses"
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     cmd = [sys.executable, "-c", f"from repolint.pyfacts_cst import main; main({CST_MEMORY})"]

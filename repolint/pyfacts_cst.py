@@ -42,6 +42,45 @@ def nesting(text: str) -> int:
     return deepest
 
 
+_LINKS = re.compile(
+    r"#[^\n]*"
+    r"|[rRbBuUfFtT]{0,2}(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\")"
+    r"|[()\[\]{},;\n]"
+    r"|\.(?=[ \t]*[^\W\d])"  # an attribute access (not a float's point)
+    r"|\*\*|//|<<|>>|[-+*/%@&|^~<>]|[=!<>]=|\b(?:and|or|not|if|else|lambda|await|in|is)\b",
+    re.S,
+)
+
+
+def longest_chain(text: str) -> int:
+    """The longest run of operators, attribute accesses, calls and keywords such as ``not`` or
+    ``lambda`` within one expression at one bracket depth (a token-level estimate): libcst's
+    time grows with the square of it (2,000 ``.b`` ~1 s, 5,000 ~9 s), while a long flat list
+    (commas) costs it nothing. Brackets open a new run inside; the run around them goes on."""
+    runs = [0]
+    longest = 0
+    for m in _LINKS.finditer(text):
+        tok = m.group()
+        if tok[0] in "#'\"" or (len(tok) > 1 and tok[-1] in "'\"" and tok[0] not in "=!<>"):
+            continue  # a comment or a string
+        if tok in "([{":
+            runs[-1] += 1  # a call or subscript is one more link of the outer run
+            runs.append(0)
+        elif tok in ")]}":
+            if len(runs) > 1:
+                runs.pop()
+        elif tok in ",;":
+            runs[-1] = 0
+        elif tok == "\n":
+            if len(runs) == 1:
+                runs[0] = 0
+        else:
+            runs[-1] += 1
+            if runs[-1] > longest:
+                longest = runs[-1]
+    return longest
+
+
 def _id(name: str) -> str:
     return name if name.isascii() else unicodedata.normalize("NFKC", name)
 

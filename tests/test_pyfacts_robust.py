@@ -333,3 +333,45 @@ def test_what_libcst_cannot_read_keeps_the_ast_facts():
     alone = extract(module, libcst=False)
     facts.pop("parser"), alone.pop("parser")
     assert facts == alone
+
+
+@pytest.mark.parametrize(("text", "chain"), [
+    ("x = a" + ".b" * 2000 + "\n", 2000),
+    ("x = " + " + ".join(["a"] * 3000) + "\n", 2999),
+    ("X = " + "not " * 5000 + "y\n", 5000),
+    ("X = " + "lambda: " * 1500 + "y\n", 1500),
+    ("x = [" + ", ".join(["a.b"] * 20000) + "]\n", 1),  # long, but flat: cheap for libcst
+    ("s = 'a.b.c + d'  # a.b.c + e\nx = 1.5 + a.b\n", 2),
+    ("x = (a +\n" + "a +\n" * 300 + "b)\n", 301),  # one expression over many lines
+])
+def test_longest_chain_estimates_what_makes_libcst_slow(text, chain):
+    from repolint.pyfacts_cst import longest_chain
+
+    assert longest_chain(text) == chain
+
+
+@pytest.mark.parametrize("expr", ["a" + ".b" * 20000, "not " * 5000 + "y", "lambda: " * 5000 + "y", "-" * 3000 + "y"])
+def test_long_chains_in_a_module_python_rejects_never_reach_libcst(expr):
+    """fuzz camp-2-10265 (20 s in libcst's child) and camp-2-8114 (1 GB in it): a module with a
+    syntax error elsewhere and a long chain is a syntax error, read by the ast pass only."""
+    from repolint.pyfacts import CST_MAX_CHAIN, _cst_facts
+
+    text = f"from transformers import PreTrainedModel\nx = (\nVALUE = {expr}\n"
+    facts, why = _cst_facts(text)
+    assert facts is None and str(CST_MAX_CHAIN) in why
+    out = extract(text)
+    assert out["syntax_error"] and out.get("parser", {}).get("name") != "libcst"
+
+
+def test_an_indentation_error_is_not_sent_to_libcst(monkeypatch):
+    """No Python release accepts what CPython calls an IndentationError: libcst's child process
+    (seconds, hundreds of MB) is not asked."""
+    import repolint.pyfacts as pyfacts
+
+    asked = []
+    monkeypatch.setattr(pyfacts, "_cst_facts", lambda text: asked.append(text) or (None, "no"))
+    out = extract("class A:\n    x = 1\n      y = 2\n")
+    assert out["syntax_error"]["message"] == "unexpected indent" and out["syntax_error"]["line"] == 3
+    assert not asked
+    extract("type Alias = int\n")  # newer syntax still goes to libcst
+    assert asked
