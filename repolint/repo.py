@@ -174,6 +174,11 @@ class Repo:
             return None, Problem("too-large", f"{rel} is {size / 1048576:.1f} MiB, more than fits in memory; it was not read")
         if len(raw) > self.max_file_size:
             return None, Problem("too-large", f"{rel} grew past the size limit while it was read; it was not read")
+        return self.decode(rel, raw)
+
+    def decode(self, rel: str, raw: bytes) -> tuple[str | None, Problem | None]:
+        """The text of a file's bytes, or why it is not text repolint reads (a Git LFS
+        pointer, a binary file, not UTF-8)."""
         if raw.startswith(LFS_PREFIX):
             return None, Problem(
                 "lfs-pointer",
