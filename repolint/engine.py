@@ -34,6 +34,7 @@ class Result:
     repo: Repo
     diagnostics: list = field(default_factory=list)
     linted: bool = True  # False when the folder holds nothing repolint reads
+    unsafe_fixes: bool = False  # whether --fix applies this repo's unsafe fixes too (settings)
 
 
 def has_lintable_files(repo: Repo) -> bool:
@@ -86,16 +87,45 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
 
     diagnostics = []
     multi = len(targets) > 1
+    shown: dict[tuple, int] = {}
+    cut: dict[tuple, list] = {}  # (rule, file) -> [rule class, first finding cut, how many, its labels]
     for rule_cls, finding, labels in kept:
         if settings.ignored_in(rule_cls.code, finding.file):
             continue
+        key = (rule_cls.code, finding.file if isinstance(finding.file, str) else None)
+        shown[key] = shown.get(key, 0) + 1
+        if shown[key] > MAX_PER_RULE_AND_FILE:
+            entry = cut.setdefault(key, [rule_cls, finding, 0, labels])
+            entry[2] += 1
+            if _rank(finding.severity or rule_cls.severity) > _rank(entry[1].severity or rule_cls.severity):
+                entry[1], entry[3] = finding, labels  # the summary keeps the worst severity cut
+            continue
+        if multi and labels and len(labels) < len(targets):
+            finding = _partial_fix(finding, labels)
         try:
             diagnostics.append(to_diagnostic(repo, rule_cls, finding, settings, labels if multi else []))
         except Exception as exc:  # noqa: BLE001 - e.g. a finding whose fields do not validate
             crashes.add(rule_cls, exc, file=finding.file if isinstance(finding.file, str) else None)
+    for rule_cls, finding, count, labels in cut.values():
+        more = dataclasses.replace(finding, fix=None, message=(
+            f"and {count:,} more {rule_cls.code} findings in this file, not listed (repolint lists the first "
+            f"{MAX_PER_RULE_AND_FILE:,} of a rule per file); the first of them: {finding.message}"))
+        diagnostics.append(to_diagnostic(repo, rule_cls, more, settings, labels if multi else []))
     diagnostics.extend(crashes.diagnostics())
     diagnostics.sort(key=lambda d: d.sort_key())
-    return Result(repo, diagnostics)
+    return Result(repo, diagnostics, unsafe_fixes=settings.unsafe_fixes)
+
+
+# A rule that fires on every line of a huge generated module would otherwise cost ~3 KB of
+# memory per finding (126,000 suppression comments naming unknown rules: 450 MB as text, 1.2 GB
+# as SARIF). Past this many findings of one rule in one file, one summary finding stands for the
+# rest, with the worst severity among them (so the exit code is unchanged).
+MAX_PER_RULE_AND_FILE = 1000
+
+
+def _rank(severity) -> int:
+    value = getattr(severity, "value", severity)
+    return {"error": 3, "warning": 2, "info": 1}.get(value, 0)
 
 
 def _release_re(label: str) -> re.Pattern:
@@ -124,6 +154,16 @@ def _for_releases(f: Finding, labels: list[str]) -> Finding:
     pattern = _release_re(labels[0])
     return dataclasses.replace(f, message=pattern.sub(named, f.message) if isinstance(f.message, str) else f.message,
                                help=pattern.sub(named, f.help) if isinstance(f.help, str) else f.help)
+
+
+def _partial_fix(f: Finding, labels: list[str]) -> Finding:
+    """A safe fix of a finding made for some of the targets only was computed from their view
+    of transformers: on the other targets the change may do harm, so it becomes unsafe."""
+    if not isinstance(f.fix, dict) or f.fix.get("applicability") != "safe":
+        return f
+    note = f" (unsafe: made for transformers {_releases(labels)} only)"
+    return dataclasses.replace(f, fix={**f.fix, "applicability": "unsafe",
+                                       "description": f"{f.fix.get('description', '')}{note}"})
 
 
 INTERNAL_ERROR_CODE = "RL000"

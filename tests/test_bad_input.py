@@ -330,3 +330,24 @@ def test_messages_quoting_huge_values_are_clipped(tmp_path):
     lines = [line for line in out.splitlines() if "RL203" in line]
     assert code == 0 and len(lines) == 50, out[:500]
     assert all(len(line) < 1300 and line.endswith("more characters]") for line in lines), max(map(len, lines))
+
+
+def test_a_rule_firing_on_every_line_is_summarised_past_a_bound(tmp_path):
+    """fuzz camp-2 (a 7.8 MB module of 126,000 suppression comments naming unknown rules:
+    1.2 GB as SARIF): past MAX_PER_RULE_AND_FILE findings of one rule in one file, one summary
+    finding stands for the rest; other rules and files are not affected."""
+    from repolint.engine import MAX_PER_RULE_AND_FILE
+
+    extra = MAX_PER_RULE_AND_FILE + 250
+    module = ("from transformers import PretrainedConfig\n" + "y = 2  # repolint: ignore[RL999]\n" * extra
+              + "class XConfig(PretrainedConfig):\n    model_type = 'x'\n")
+    config = '{"model_type": "x", "auto_map": {"AutoConfig": "configuration_x.XConfig"}}'
+    root = write_repo(tmp_path / "r", {"config.json": config, "configuration_x.py": module,
+                                       "tokenizer_config.json": "{"})
+    found = [d for d in lint(root) if d.code == "RL610"]
+    assert len(found) == MAX_PER_RULE_AND_FILE + 1
+    listed, summary = found[:-1], found[-1]
+    assert [d.location.line for d in listed] == list(range(2, MAX_PER_RULE_AND_FILE + 2))
+    assert summary.location.line == MAX_PER_RULE_AND_FILE + 2 and summary.fix is None
+    assert summary.message.startswith(f"and {extra - MAX_PER_RULE_AND_FILE:,} more RL610 findings in this file")
+    assert any(d.code == "RL009" or d.location.file == "tokenizer_config.json" for d in lint(root))
