@@ -58,6 +58,7 @@ class Settings:
     exclude: list[str] | None = None  # None: the default (nothing beyond what is always skipped)
     extend_exclude: list[str] = field(default_factory=list)
     respect_gitignore: bool = True
+    unsafe_fixes: bool = False
     source: str | None = None  # the file the settings came from
 
     # resolved by resolve()
@@ -192,6 +193,10 @@ def _parse(table: dict, where: str, source: str | None) -> Settings:
         if not isinstance(table["respect-gitignore"], bool):
             raise ConfigError(f"{where}respect-gitignore must be true or false")
         s.respect_gitignore = table["respect-gitignore"]
+    if "unsafe-fixes" in table:
+        if not isinstance(table["unsafe-fixes"], bool):
+            raise ConfigError(f"{where}unsafe-fixes must be true or false")
+        s.unsafe_fixes = table["unsafe-fixes"]
     return s
 
 

@@ -157,6 +157,7 @@ def field_schema(version: str, model_type: str) -> dict | None:
 
 
 def did_you_mean(word: str, candidates, n: int = 1) -> list[str]:
-    import difflib
+    """Names close to ``word``, best first (repolint.suggest.close_matches)."""
+    from repolint.suggest import close_matches
 
-    return difflib.get_close_matches(word, list(candidates), n=n, cutoff=0.75)
+    return close_matches(word, candidates, n=n)

@@ -19,6 +19,7 @@ def settings_record(label: str, settings) -> dict:
         "exclude": settings.exclude or [],
         "extend-exclude": settings.extend_exclude,
         "respect-gitignore": settings.respect_gitignore,
+        "unsafe-fixes": settings.unsafe_fixes,
         "enabled": sorted(settings.enabled),
     }
 
