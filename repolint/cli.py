@@ -94,14 +94,16 @@ def cli() -> None:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the module-facts cache (REPOLINT_CACHE_DIR, else ~/.cache/repolint).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Lint this many repos in parallel (processes).")
 @click.option("--repo-type", type=click.Choice(["model"]), default="model", show_default=True, help="Hub repo type of hf:// specs.")
-@click.option("--fix", is_flag=True, help="Apply the safe fixes in place (the only option that writes into a repo; never to hf:// repos), then report what remains.")
+@click.option("--fix", is_flag=True, help="Apply the fixes in place: the safe ones, and the unsafe ones too with --unsafe-fixes (the only option that writes into a repo; never to hf:// repos); then report what remains.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", "unsafe_fixes", default=None, help="Whether --fix and --diff apply the unsafe fixes too (likely right, but they change what loads or could be a wrong guess), and whether the report marks them [*] fixable. Default: the configured unsafe-fixes, else off.")
+@click.option("--diff", is_flag=True, help="Print a unified diff (a/ b/ paths relative to the working directory) of what the fixes would change, and write nothing; exit 1 when there is something to fix, else 0 (other findings do not count). With --fix, --diff wins: nothing is written.")
 @click.option("--show-compat", is_flag=True, help="Also print the transformers releases each repo loads on (4.20 to the newest snapshot), as far as repolint can tell; with --format json the output becomes {\"diagnostics\": [...], \"compat\": [...]}.")
 @click.option("--exclude", multiple=True, metavar="PATTERN", help="Folders the model-folder walk skips (a name glob, or a path glob relative to the working directory); replaces the configured exclude. Repeatable.")
 @click.option("--extend-exclude", multiple=True, metavar="PATTERN", help="Folders the walk skips, in addition to exclude. Repeatable.")
 @click.option("--respect-gitignore/--no-respect-gitignore", default=None, help="Skip the folders .gitignore ignores (default: on, or the configured respect-gitignore).")
 @click.option("--show-files", is_flag=True, help="List the model folders that would be linted, and exit.")
 @click.option("--show-settings", is_flag=True, help="Print the resolved settings of each model folder (and the file they come from), and exit.")
-def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color, no_cache, jobs, repo_type, fix, show_compat, exclude, extend_exclude, respect_gitignore, show_files, show_settings):
+def check(paths, select, extend_select, ignore, targets, fmt, output_file, statistics, fail_on, exit_zero, config_file, color, no_cache, jobs, repo_type, fix, unsafe_fixes, diff, show_compat, exclude, extend_exclude, respect_gitignore, show_files, show_settings):
     """Lint every model folder at or below each PATH (default: .): a folder holding
     config.json, tokenizer_config.json, preprocessor_config.json, ... A file stands for its
     nearest model folder. Hub repos as hf://owner/name[@revision]."""
@@ -109,7 +111,7 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
     from repolint.knowledge import UnknownTarget
 
     options = LintOptions(tuple(select), tuple(extend_select), tuple(ignore), tuple(targets), config_file, no_cache,
-                          tuple(exclude), tuple(extend_exclude), respect_gitignore)
+                          tuple(exclude), tuple(extend_exclude), respect_gitignore, unsafe_fixes)
     try:
         if options.config_file:
             load_file(Path(options.config_file))  # a broken --config is a usage error before any work
@@ -129,11 +131,13 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
                                        as_json=fmt == "json"))
             sys.exit(0)
         results = _lint_all(roots, options, jobs)
+        if diff:
+            _show_diff(results, output_file, exit_zero)
         if fix:
-            from repolint.fixes import apply_safe_fixes
+            from repolint import fixes
 
             try:
-                fixed = apply_safe_fixes(results)
+                fixed = fixes.apply(fixes.plan(results))
             except OSError as exc:
                 _fail(f"cannot apply fixes: {exc}")
             if fixed:
@@ -163,6 +167,34 @@ def check(paths, select, extend_select, ignore, targets, fmt, output_file, stati
     threshold = {"error": 3, "warning": 2, "info": 1}[fail_on]  # Severity.rank, without importing pydantic
     failing = any(d.severity.rank >= threshold for r in results for d in r.diagnostics)
     sys.exit(0 if exit_zero or not failing else 1)
+
+
+def _show_diff(results, output_file: str | None, exit_zero: bool) -> None:
+    """--diff: the changes the fixes would make, as one unified diff on stdout (or in the -o
+    file); a count on stderr; exit 1 when there is something to fix. Nothing is written into
+    the repos."""
+    from repolint import fixes
+
+    try:
+        changes = fixes.plan(results)
+    except OSError as exc:
+        _fail(f"cannot read a file to fix: {exc}")
+    text = fixes.unified_diff(changes)
+    if output_file:
+        try:
+            with open(output_file, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except OSError as exc:
+            _fail(f"cannot write {output_file}: {exc.strerror or exc}")
+    elif text:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    would = sum(len(c.fixed) for c in changes)
+    concealed = fixes.fix_counts(results)[1]
+    more = f" ({concealed} hidden fix{'es' if concealed != 1 else ''} can be enabled with the --unsafe-fixes option)" if concealed else ""
+    line = f"Would fix {would} finding{'s' if would != 1 else ''}{more}." if would else f"No fixes available{more}."
+    click.echo(line, err=True)
+    sys.exit(1 if changes and not exit_zero else 0)
 
 
 def _use_color(flag: bool | None, output_file: str | None) -> bool:
@@ -241,6 +273,7 @@ class LintOptions:
     exclude: tuple[str, ...] = ()
     extend_exclude: tuple[str, ...] = ()
     respect_gitignore: bool | None = None
+    unsafe_fixes: bool | None = None
 
 
 def settings_for(label: str, path: Path, options: LintOptions):
@@ -258,6 +291,8 @@ def settings_for(label: str, path: Path, options: LintOptions):
     settings.extend_select = [*settings.extend_select, *options.extend_select]
     settings.ignore = [*settings.ignore, *options.ignore]
     settings.targets = list(dict.fromkeys(list(options.targets) or settings.targets or [DEFAULT_TARGET]))
+    if options.unsafe_fixes is not None:
+        settings.unsafe_fixes = options.unsafe_fixes
     return settings.resolve()
 
 
@@ -276,7 +311,7 @@ def lint_one(label: str, path: Path, options: LintOptions):
 
 def _lint_in_worker(label: str, path: Path, options: LintOptions):
     result = lint_one(label, path, options)
-    return result.diagnostics, result.linted  # the Repo's caches stay in the worker
+    return result.diagnostics, result.linted, result.unsafe_fixes  # the Repo's caches stay in the worker
 
 
 def _lint_all(roots, options: LintOptions, jobs: int) -> list:
@@ -298,7 +333,7 @@ def _lint_all(roots, options: LintOptions, jobs: int) -> list:
         futures = [pool.submit(_lint_in_worker, label, path, options) for label, path in roots]
         with click.progressbar(futures, label="linting", file=sys.stderr) if show else _plain(futures) as items:
             done = [f.result() for f in items]
-    return [Result(Repo(path, label=label), diags, linted) for (label, path), (diags, linted) in zip(roots, done)]
+    return [Result(Repo(path, label=label), diags, linted, unsafe) for (label, path), (diags, linted, unsafe) in zip(roots, done)]
 
 
 class _plain:

@@ -138,10 +138,19 @@ def test_full_header_excerpt_and_notes(results):
     assert caret.count("^") == len('"bert-ish"')
     assert caret.rstrip().endswith("^")
     assert lines[i + 5] == '  = help: Use a registered model type, e.g. "bert".'
-    assert lines[i + 6] == '  = fix (unsafe): Replace "bert-ish" with "bert"'
+    assert lines[i + 6] == '  = fix (unsafe, with --unsafe-fixes): Replace "bert-ish" with "bert"'
     assert lines[i + 7] == "  = applies to transformers 5.23, 4.57"
     assert ANSI not in out
-    assert lines[-1] == f"Found 1 error, 1 warning, 1 info in {LABEL}."
+    assert lines[-2] == f"Found 1 error, 1 warning, 1 info in {LABEL}."
+    assert lines[-1] == "No fixes available (1 hidden fix can be enabled with the --unsafe-fixes option)."
+
+
+def test_full_marks_fixes_unsafe_fixes_enable(results):
+    results[0].unsafe_fixes = True
+    lines = reporters.render("full", results).split("\n")
+    assert f'{LABEL}/config.json:4:{MT_COL}: RL901 [*] [unknown-model-type] model_type "bert-ish" is not a model type transformers knows' in lines
+    assert '  = fix (unsafe): Replace "bert-ish" with "bert"' in lines
+    assert lines[-1] == "[*] 1 fixable with the --fix option."
 
 
 def test_full_multiline_span_carets_first_line_only(results):
@@ -244,8 +253,12 @@ def test_concise(results):
         f"{LABEL}/config.json:5:{AM_COL}: RL902 [warning] auto_map names modeling_my.MyModel, but modeling_my.py is missing",
         f"{LABEL}/config.json:3:{HS_COL}: RL903 [info] 100% broken: a, b\\nsecond line",
         f"Found 1 error, 1 warning, 1 info in {LABEL}.",
+        "No fixes available (1 hidden fix can be enabled with the --unsafe-fixes option).",
     ]
     assert ANSI not in "\n".join(lines)
+    results[0].unsafe_fixes = True
+    first = reporters.render("concise", results).split("\n")[0]
+    assert first.startswith(f"{LABEL}/config.json:4:{MT_COL}: RL901 [*] [error] ")
     assert ANSI in reporters.render("concise", results, color=True)
 
 

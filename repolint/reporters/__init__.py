@@ -141,6 +141,36 @@ def summary_line(result) -> str:
     return f"Found {', '.join(parts)} in {label}."
 
 
+def fix_marker(result, diag) -> str:
+    """" [*]" after the code of a finding --fix would fix (as ruff marks them), else ""."""
+    from repolint.fixes import applies, fixable
+
+    return " [*]" if fixable(result) and applies(diag, getattr(result, "unsafe_fixes", False)) else ""
+
+
+def fix_note_title(result, diag) -> str:
+    """The title of a finding's fix note: its grade, and what it takes to apply an unsafe one."""
+    from repolint.fixes import fixable, hidden
+
+    grade = getattr(diag.fix.applicability, "value", diag.fix.applicability)
+    if fixable(result) and hidden(diag, getattr(result, "unsafe_fixes", False)):
+        return f"fix ({grade}, with --unsafe-fixes)"
+    return f"fix ({grade})"
+
+
+def fix_summary(results) -> str | None:
+    """ruff's closing line: how many findings --fix would fix, and how many fixes are hidden
+    behind --unsafe-fixes; None when there are neither."""
+    from repolint.fixes import fix_counts
+
+    shown, concealed = fix_counts(results)
+    more = (f" ({concealed} hidden fix{'es' if concealed != 1 else ''} can be enabled with the --unsafe-fixes option)"
+            if concealed else "")
+    if shown:
+        return f"[*] {shown} fixable with the --fix option{more}."
+    return f"No fixes available{more}." if concealed else None
+
+
 # -- text hygiene ------------------------------------------------------------------
 
 # C0 controls but tab and newline, DEL, C1 controls, and lone surrogates: never written

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from repolint.reporters import clean_text, display_path, sev, summary_line
+from repolint.reporters import clean_text, display_path, fix_marker, fix_summary, sev, summary_line
 
 RESET = "\x1b[0m"
 BOLD = "\x1b[1m"
@@ -21,8 +21,11 @@ def render(results, *, color: bool = False) -> str:
             severity = sev(diag)
             lines.append(
                 f"{paint(f'{path}:{loc.line}:{loc.column}:', BOLD)} "
-                f"{paint(diag.code, SEVERITY_COLOR.get(severity, BOLD))} [{severity}] "
+                f"{paint(diag.code, SEVERITY_COLOR.get(severity, BOLD))}{fix_marker(result, diag)} [{severity}] "
                 f"{clean_text(diag.message, one_line=True)}"
             )
     lines.extend(paint(summary_line(r), BOLD) for r in results)
+    fixes = fix_summary(results)
+    if fixes:
+        lines.append(fixes)
     return "\n".join(lines)

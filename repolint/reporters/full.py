@@ -1,6 +1,6 @@
 """The default format: each diagnostic with a source excerpt, then a summary per repo.
 
-    examples/broken-model/config.json:7:17: RL101 [unknown-model-type] message
+    examples/broken-model/config.json:7:17: RL201 [*] [unknown-model-type] message
       |
     6 |   "hidden_size": 768,
     7 |   "model_type": "bert-ish",
@@ -8,6 +8,12 @@
       = help: ...
       = fix (safe): ...
       = applies to transformers 5.23, 4.57
+
+    Found 1 error in examples/broken-model.
+    [*] 1 fixable with the --fix option.
+
+[*] marks a finding --fix would fix; an unsafe fix reads "fix (unsafe, with --unsafe-fixes)"
+until --unsafe-fixes (or unsafe-fixes = true) enables it.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 
-from repolint.reporters import clean_source, clean_text, display_path, sev, summary_line
+from repolint.reporters import clean_source, clean_text, display_path, fix_marker, fix_note_title, fix_summary, sev, summary_line
 
 MAX_WIDTH = 120  # longest excerpt line shown; longer lines are clipped around the column
 LEAD = 40  # characters kept before the column when clipping
@@ -44,6 +50,9 @@ def render(results, *, color: bool = False) -> str:
     if sections:
         blocks.append("\n".join(sections))
     summaries = [paint(summary_line(r), BOLD) for r in results]
+    fixes = fix_summary(results)
+    if fixes:
+        summaries.append(fixes)
     out = "\n\n".join(blocks)
     if summaries:
         out = out + "\n\n" + "\n".join(summaries) if out else "\n".join(summaries)
@@ -63,7 +72,7 @@ def _diagnostic(result, diag, paint) -> str:
     message = clean_text(diag.message)
     head = (
         f"{paint(f'{path}:{loc.line}:{loc.column}:', BOLD)} "
-        f"{paint(diag.code, SEVERITY_COLOR.get(severity, BOLD))} [{diag.name}] "
+        f"{paint(diag.code, SEVERITY_COLOR.get(severity, BOLD))}{fix_marker(result, diag)} [{diag.name}] "
     )
     message_lines = message.split("\n")
     lines = [head + message_lines[0]] + ["    " + m for m in message_lines[1:]]
@@ -77,8 +86,7 @@ def _diagnostic(result, diag, paint) -> str:
     if diag.help:
         notes.append(("help", clean_text(diag.help)))
     if diag.fix is not None:
-        applicability = getattr(diag.fix.applicability, "value", diag.fix.applicability)
-        notes.append((f"fix ({applicability})", clean_text(diag.fix.description)))
+        notes.append((fix_note_title(result, diag), clean_text(diag.fix.description)))
     if diag.targets:
         notes.append((None, "applies to transformers " + ", ".join(diag.targets)))
     for title, body in notes:
