@@ -37,8 +37,12 @@ def _schemas_by_id() -> dict:
 
 
 def _resolve(ref: str, base: dict):
+    """A $ref's target among the shipped schemas (a reference to another file is relative to
+    the $id of the schema it stands in, as in jsonschema's registry: nothing is fetched)."""
+    from urllib.parse import urljoin
+
     uri, _, fragment = ref.partition("#")
-    doc = _schemas_by_id()[uri] if uri else base
+    doc = _schemas_by_id()[urljoin(base.get("$id", ""), uri)] if uri else base
     return pointer_get(doc, fragment), doc
 
 

@@ -162,7 +162,8 @@ async def test_custom_code_quick_fix(client: LanguageClient, tmp_path):
 
 @pytest.mark.asyncio
 async def test_save_and_files_outside_model_folders(client: LanguageClient, tmp_path):
-    """A Python file outside any model folder gets nothing; a saved file is linted from disk."""
+    """A Python file outside any model folder gets nothing; a saved file is linted from disk;
+    a saved settings file applies to the open folders."""
     await start(client)
     (tmp_path / ".git").mkdir()  # the repository root: the model-folder search stops here
     app = write_repo(tmp_path / "src", {"app.py": "import os\n"}) / "app.py"
@@ -175,6 +176,12 @@ async def test_save_and_files_outside_model_folders(client: LanguageClient, tmp_
     client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     assert codes(await diagnostics(client, uri, lambda ds: len(ds) > 0)) == ["RL201"]
     assert app_uri not in client.diagnostics
+
+    # settings are read again at each lint; saving them relints the open folders
+    settings = write_repo(tmp_path, {"repolint.toml": 'ignore = ["RL201"]\n'}) / "repolint.toml"
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=from_fs_path(str(settings)))))
+    assert await diagnostics(client, uri, lambda ds: len(ds) == 0) == []
 
 
 @pytest.mark.asyncio
