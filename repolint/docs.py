@@ -22,6 +22,14 @@ def _files_block(files: dict) -> list[str]:
     return out
 
 
+FIX_GRADES = {
+    "safe": "**safe** (`repolint check --fix` applies it; `--diff` shows it)",
+    "unsafe": "**unsafe** (applied only with `--fix --unsafe-fixes`; `--diff` shows it then)",
+    "mixed": "**safe or unsafe**, graded for each finding (`--fix` applies the safe ones, `--unsafe-fixes` adds the others)",
+    "display-only": "shown in the report, never applied",
+}
+
+
 def render_rule(rule) -> str:
     lines = [
         f"## {rule.code} {rule.name}",
@@ -41,7 +49,8 @@ def render_rule(rule) -> str:
     lines += _files_block(rule.invalid[0].files)
     lines += ["### Fix", "", rule.fix_text, ""]
     if rule.fix_applicability != "none":
-        lines += [f"Fix applicability: {rule.fix_applicability}.", ""]
+        lines += [f"Automatic fix: {FIX_GRADES.get(rule.fix_applicability, rule.fix_applicability)}. "
+                  + (rule.fix_detail or ""), ""]
     lines += ["Fixed:", ""]
     lines += _files_block(rule.valid[0].files)
     lines += [f"Suppress it with `ignore = [\"{rule.code}\"]` or per file in `[tool.repolint.per-file-ignores]`.", ""]

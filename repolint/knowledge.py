@@ -126,6 +126,14 @@ class Knowledge:
     def model_mapping(self, auto_class: str) -> dict:
         return self.data.get("model_mappings", {}).get(auto_class, {})
 
+    def model_classes_of(self, model_type: str) -> frozenset[str]:
+        """Every class an Auto model mapping gives for ``model_type`` (its heads)."""
+        found: set[str] = set()
+        for mapping in self.data.get("model_mappings", {}).values():
+            value = mapping.get(model_type)
+            found.update(value if isinstance(value, list) else [value] if isinstance(value, str) else [])
+        return frozenset(found)
+
     def classes(self, kind: str) -> frozenset[str]:
         return self._classes.get(kind, frozenset())
 

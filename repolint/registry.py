@@ -18,7 +18,8 @@ DOCS_URL = "https://github.com/repolint/repolint/blob/main/docs/rules.md#{anchor
 _CODE_RE = re.compile(r"^RL\d{3}$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 SEVERITIES = ("error", "warning", "info")
-APPLICABILITIES = ("safe", "unsafe", "display-only", "none")
+# a rule's fixes: "mixed" when it grades each finding's fix (safe or unsafe), "none" without fixes
+APPLICABILITIES = ("safe", "unsafe", "mixed", "display-only", "none")
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Rule:
     why: ClassVar[str]
     fix_text: ClassVar[str]
     fix_applicability: ClassVar[str] = "none"
+    fix_detail: ClassVar[str] = ""  # when --fix offers a fix and how it is graded (rules with fixes)
     uses_knowledge: ClassVar[bool] = False  # run once per target transformers version
     # runs after `# repolint: ignore[...]` comments are applied, via check_suppressions()
     after_suppressions: ClassVar[bool] = False
@@ -103,6 +105,8 @@ def register(cls: type[Rule]) -> type[Rule]:
         raise RegistryError(f"rule {cls.code}: severity {cls.severity!r}")
     if cls.fix_applicability not in APPLICABILITIES:
         raise RegistryError(f"rule {cls.code}: fix applicability {cls.fix_applicability!r}")
+    if cls.fix_applicability in ("safe", "unsafe", "mixed") and not getattr(cls, "fix_detail", ""):
+        raise RegistryError(f"rule {cls.code}: a rule with fixes says when it offers them (fix_detail)")
     if cls.code in _RULES and _RULES[cls.code] is not cls:
         raise RegistryError(f"{cls.code} is used by {_RULES[cls.code].__name__} and {cls.__name__}")
     if cls.name in _BY_NAME and _BY_NAME[cls.name] is not cls:

@@ -438,6 +438,10 @@ class AbsoluteSiblingImport(Rule):
     )
     fix_text = "Use a relative import: `from .configuration_x import XConfig`."
     fix_applicability = "safe"
+    fix_detail = (
+        "For `from x import y`, --fix inserts the dot (`from .x import y`): the module transformers "
+        "copies beside the importing one. A plain `import x` has no relative form and gets no fix."
+    )
     invalid = [Example({**GOOD_REPO, "modeling_x.py": MODEL_PY.replace("from .configuration_x", "from configuration_x")}, [("modeling_x.py", 3)])]
     valid = [Example(GOOD_REPO)]
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from repolint.edits import fix, replace_value
 from repolint.jsonmap import pointer
 from repolint.knowledge import did_you_mean, shipped_versions, Knowledge
 from repolint.registry import Example, Finding, Rule, register
+from repolint.suggest import unique_match
 
 # torch.dtype attribute names in torch 2.13: transformers 5 does getattr(torch, dtype_string)
 TORCH_DTYPES = frozenset(
@@ -49,6 +51,13 @@ class UnknownModelType(Rule):
         "fails the same way for users of older releases."
     )
     fix_text = "Correct the spelling, or ship the config class as custom code and point `auto_map[\"AutoConfig\"]` at it."
+    fix_applicability = "mixed"
+    fix_detail = (
+        "When exactly one model type of the target is that close to the typo (the same name in other "
+        "letter case, or the only one at the smallest edit distance), --fix writes it: safe when "
+        "`architectures` names a class of that model type and the repo has no auto_map (the file then "
+        "says twice what was meant), unsafe otherwise."
+    )
     invalid = [
         Example({"config.json": '{\n  "model_type": "lama",\n  "hidden_size": 64\n}\n'}, [("config.json", 2)]),
         Example({"config.json": '{\n  "model_type": "afmoe"\n}\n'}, [("config.json", 2)], targets=("4.57",)),
@@ -92,7 +101,21 @@ class UnknownModelType(Rule):
                     "(register_for_auto_class() on the config class, then save_pretrained, writes it).",
                 )
                 return
-        yield Finding("config.json", msg, pointer="/model_type", help=help_text)
+        yield Finding("config.json", msg, pointer="/model_type", help=help_text,
+                      fix=None if since is not None else _model_type_fix(ctx, data, mt))
+
+
+def _model_type_fix(ctx, data: dict, typo: str) -> dict | None:
+    meant = unique_match(typo, ctx.knowledge.model_types)
+    if meant is None:
+        return None
+    archs = data.get("architectures") if isinstance(data.get("architectures"), list) else []
+    heads = ctx.knowledge.model_classes_of(meant)
+    named = next((a for a in archs if isinstance(a, str) and a in heads), None)
+    sure = named is not None and "auto_map" not in data
+    why = f" (architectures names {named}, a {meant} class)" if sure else ""
+    return fix(f"Set model_type to {meant!r}{why}", "safe" if sure else "unsafe",
+               replace_value(ctx.doc("config.json"), "config.json", "/model_type", meant))
 
 
 def _first_release(model_type: str) -> str | None:
@@ -141,6 +164,12 @@ class UnknownArchitecture(Rule):
         "types, so a typo loads the default class silently instead of failing."
     )
     fix_text = "Write the exact class name (save_pretrained writes it), or add the class to auto_map."
+    fix_applicability = "safe"
+    fix_detail = (
+        "When exactly one class of the config's model type (or of the repo's auto_map) is that close "
+        "to the typo, --fix writes it: what save_pretrained would have written, and a name that AutoModel "
+        "does not use to load, so the repo loads as before."
+    )
     invalid = [Example({"config.json": '{\n  "model_type": "bert",\n  "architectures": ["BertForSequenceClasification"]\n}\n'}, [("config.json", 3)])]
     valid = [Example({"config.json": '{\n  "model_type": "bert",\n  "architectures": ["BertForSequenceClassification"]\n}\n'})]
 
@@ -153,15 +182,24 @@ class UnknownArchitecture(Rule):
             return
         known = ctx.knowledge.classes("model")
         custom = auto_map_class_names(data)
+        mt = data.get("model_type")
+        own = (ctx.knowledge.model_classes_of(mt) if isinstance(mt, str) else frozenset()) | custom
         for i, arch in enumerate(archs):
             if not isinstance(arch, str) or arch in known or arch in custom:
                 continue
-            suggestion = did_you_mean(arch, known | custom)
+            # the closest class of the model type first: BertForSequenceClasification is one
+            # letter from BertFor... and two from IBertFor...
+            suggestion = did_you_mean(arch, own) or did_you_mean(arch, known | custom)
+            meant = unique_match(arch, own)
+            ptr = pointer(["architectures", i])
             yield Finding(
                 "config.json",
-                f"architectures[{i}] {arch!r} is not a class of transformers {ctx.knowledge.label} nor of this repo's auto_map",
-                pointer=pointer(["architectures", i]),
-                help=f"Did you mean {suggestion[0]!r}?" if suggestion else None,
+                f"architectures[{i}] {arch!r} is not a class of transformers {ctx.knowledge.label} nor of this repo's auto_map"
+                + (f" (did you mean {suggestion[0]!r}?)" if suggestion else ""),
+                pointer=ptr,
+                help=(f"{suggestion[0]} is a class of model type {mt!r}." if suggestion and suggestion[0] in own and isinstance(mt, str)
+                      and suggestion[0] not in custom else None),
+                fix=fix(f"Write {meant!r}", "safe", replace_value(ctx.doc("config.json"), "config.json", ptr, meant)) if meant else None,
             )
 
 
