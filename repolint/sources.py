@@ -160,6 +160,12 @@ class FetchedRepo:
     def close(self) -> None:
         self._finalizer()
 
+    def detach(self) -> Path:
+        """Hand the folder over to the caller, who deletes it (``repolint scan`` lints it in
+        another process): neither ``close()`` nor garbage collection removes it any more."""
+        self._finalizer.detach()
+        return self.path
+
     @property
     def closed(self) -> bool:
         return not self._finalizer.alive

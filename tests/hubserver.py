@@ -12,6 +12,19 @@ the part of the Hub protocol that huggingface_hub 2.4 uses for repolint.sources:
   ``X-Linked-Size`` for LFS-like files), ``Content-Length``; no redirect; a single
   ``Range: bytes=a-b`` gets 206 + ``Content-Range`` (``sent`` / ``bytes_sent()`` count the
   body bytes of every GET, so tests can assert that only headers were fetched)
+- ``GET /api/models?author=&search=&filter=&limit=&expand=...`` (``HfApi.list_models``): repos
+  sorted by id, ``filter`` values all among the repo's tags (derived from its files, as the Hub
+  does: ``transformers``, the model_type, ``custom_code``, ``safetensors``), paginated by
+  ``page_size`` with a ``Link: <...&cursor=N>; rel="next"`` header as the real Hub; ``expand``
+  (here and on ``/api/models/{repo_id}``) returns only the named properties, among ``sha``,
+  ``siblings``, ``config``, ``tags``, ``author``, ``private``, ``gated``, ``disabled``,
+  ``lastModified``; ``config`` is the Hub's digest of config.json (``architectures``,
+  ``model_type``, ``auto_map``) and tokenizer_config.json (special tokens)
+- faults, switched on by tests: ``fail_next(n, status=429, retry_after=1)`` answers the next
+  ``n`` requests with that status (and ``Retry-After``); ``remove(repo_id)`` makes a repo
+  disappear (404 RepoNotFound) while the listing still names it, as a Hub whose listing lags;
+  ``vanish_after(repo_id, n)`` does that after the repo's first ``n`` requests; ``delay``
+  (seconds) slows every answer
 - errors the way the Hub reports them: 404 + ``X-Error-Code: RepoNotFound`` /
   ``RevisionNotFound`` / ``EntryNotFound``; a gated repo answers /resolve with 401 (no token) or
   403 (a token without access) + ``X-Error-Code: GatedRepo``; a private repo answers everything
@@ -28,11 +41,13 @@ import hashlib
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf", ".onnx", ".msgpack", ".h5", ".ckpt")
 
+_LIST_PATH = "/api/models"
 _API_RE = re.compile(r"^/api/models/(?P<repo>[^/]+(?:/[^/]+)?)(?:/(?P<kind>revision|tree)/(?P<rest>.*))?$")
 _RESOLVE_RE = re.compile(r"^/(?P<repo>[^/]+(?:/[^/]+)?)/resolve/(?P<rev>[^/]+)/(?P<file>.+)$")
 
@@ -55,6 +70,7 @@ class HubServer:
         gated: tuple[str, ...] = (),
         private: tuple[str, ...] = (),
         tokens: tuple[str, ...] = ("hf_test",),
+        page_size: int = 1000,
     ):
         for repo_id, revisions in repos.items():
             for sha in revisions:
@@ -67,6 +83,11 @@ class HubServer:
         self.gated = set(gated)
         self.private = set(private)
         self.tokens = set(tokens)
+        self.page_size = page_size
+        self.delay = 0.0  # seconds before each answer
+        self.ghosts: dict[str, dict] = {}  # removed repos the listing still names: id -> listing entry
+        self._failures: list[tuple[int, int | None]] = []  # (status, retry_after) of the next requests
+        self._vanish: dict[str, int] = {}  # repo -> requests it still answers
         self.log: list[str] = []
         self.sent: list[tuple[str, int]] = []  # (file, body bytes) of every GET /resolve
         self._lock = threading.Lock()
@@ -136,6 +157,77 @@ class HubServer:
                 names.add(unquote(m["file"]))
         return names
 
+    # -- faults ----------------------------------------------------------------------------
+    def fail_next(self, count: int, status: int = 429, retry_after: int | None = 1) -> None:
+        """Answer the next ``count`` requests (any route) with ``status``; ``Retry-After`` too."""
+        with self._lock:
+            self._failures.extend([(status, retry_after)] * count)
+
+    def failures_left(self) -> int:
+        with self._lock:
+            return len(self._failures)
+
+    def _take_failure(self) -> tuple[int, int | None] | None:
+        with self._lock:
+            return self._failures.pop(0) if self._failures else None
+
+    def remove(self, repo_id: str) -> None:
+        """The repo is gone (404 RepoNotFound), but ``/api/models`` still lists it as it was."""
+        with self._lock:
+            if repo_id in self.repos:
+                self.ghosts[repo_id] = self.listing_entry(repo_id, ("sha", "siblings", "config", "tags", "author"))
+                del self.repos[repo_id]
+
+    def vanish_after(self, repo_id: str, requests: int) -> None:
+        """The repo answers its next ``requests`` requests, then is ``remove``d."""
+        with self._lock:
+            self._vanish[repo_id] = requests
+
+    def _count_request(self, repo_id: str) -> None:
+        with self._lock:
+            left = self._vanish.get(repo_id)
+            if left is None:
+                return
+            if left > 0:
+                self._vanish[repo_id] = left - 1
+                return
+            del self._vanish[repo_id]
+        self.remove(repo_id)
+
+    # -- listing ---------------------------------------------------------------------------
+    def head(self, repo_id: str) -> str | None:
+        return self.branches.get(repo_id, {}).get("main")
+
+    def listing_entry(self, repo_id: str, expand, sha: str | None = None) -> dict:
+        """What the Hub says about a repo in a listing or ``model_info(expand=...)``."""
+        if repo_id in self.ghosts and repo_id not in self.repos:
+            return {"id": repo_id, "_id": fake_sha("id " + repo_id)[:24],
+                    **{k: v for k, v in self.ghosts[repo_id].items() if k in expand}}
+        sha = sha or self.head(repo_id)
+        files = self.repos[repo_id][sha]
+        entry = {"id": repo_id, "_id": fake_sha("id " + repo_id)[:24]}
+        props = {
+            "sha": lambda: sha,
+            "siblings": lambda: [{"rfilename": p} for p in sorted(files)],
+            "config": lambda: hub_config(files),
+            "tags": lambda: repo_tags(files),
+            "author": lambda: repo_id.split("/")[0],
+            "private": lambda: repo_id in self.private,
+            "gated": lambda: "manual" if repo_id in self.gated else False,
+            "disabled": lambda: False,
+            "lastModified": lambda: "2025-01-01T00:00:00.000Z",
+        }
+        for key in expand:
+            if key in props:
+                value = props[key]()
+                if value is not None:
+                    entry[key] = value
+        return entry
+
+    def listed(self) -> list[str]:
+        with self._lock:
+            return sorted({*(r for r in self.repos if self.head(r)), *self.ghosts})
+
     # -- repo model ------------------------------------------------------------------------
     def resolve(self, repo_id: str, rev: str) -> str | None:
         revisions = self.repos[repo_id]
@@ -154,6 +246,39 @@ class HubServer:
         if path.endswith(LFS_SUFFIXES):
             info["lfs"] = {"oid": hashlib.sha256(data).hexdigest(), "size": len(data), "pointerSize": 134}
         return info
+
+
+def _json_object(data: bytes | None) -> dict | None:
+    try:
+        obj = json.loads(data) if data is not None else None
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def hub_config(files: dict[str, bytes]) -> dict | None:
+    """The Hub's ``config`` property: a digest of config.json (and of tokenizer_config.json's
+    special tokens); absent when config.json is missing or not a JSON object."""
+    config = _json_object(files.get("config.json"))
+    if config is None:
+        return None
+    out = {k: config[k] for k in ("architectures", "model_type", "auto_map") if k in config}
+    tok = _json_object(files.get("tokenizer_config.json"))
+    if tok is not None:
+        out["tokenizer_config"] = {k: tok[k] for k in ("bos_token", "eos_token", "pad_token", "unk_token") if k in tok}
+    return out
+
+
+def repo_tags(files: dict[str, bytes]) -> list[str]:
+    config = _json_object(files.get("config.json")) or {}
+    tags = ["transformers"] if "config.json" in files else []
+    if isinstance(config.get("model_type"), str):
+        tags.append(config["model_type"])
+    if isinstance(config.get("auto_map"), dict):
+        tags.append("custom_code")
+    if any(p.endswith(".safetensors") for p in files):
+        tags.append("safetensors")
+    return tags
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -193,6 +318,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _find_repo(self, repo_id: str) -> bool:
         """False (and an error sent) when the repo does not exist or is private to us."""
+        self.hub._count_request(repo_id)
         if repo_id not in self.hub.repos:
             self._error(404, "RepoNotFound", "Repository not found")
             return False
@@ -210,8 +336,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self):
         self.hub.record(f"{self.command} {self.path}")
+        if self.hub.delay:
+            time.sleep(self.hub.delay)
+        failure = self.hub._take_failure()
+        if failure is not None:
+            status, retry_after = failure
+            return self._error(status, None, "Too Many Requests" if status == 429 else "Injected failure",
+                               {"Retry-After": str(retry_after)} if retry_after is not None else None)
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
+        if parts.path.rstrip("/") == _LIST_PATH and self.command == "GET":
+            return self._list(query)
         m = _API_RE.match(parts.path)
         if m and self.command == "GET":
             return self._api(unquote(m["repo"]), m["kind"], m["rest"], query)
@@ -234,6 +369,8 @@ class _Handler(BaseHTTPRequestHandler):
         files = self.hub.repos[repo_id][sha]
         if kind == "tree":
             return self._tree(files, unquote(sub).strip("/"), query)
+        if "expand" in query:
+            return self._json(200, self.hub.listing_entry(repo_id, query["expand"], sha))
         blobs = query.get("blobs", ["false"])[0].lower() == "true"
         siblings = []
         for path in sorted(files):
@@ -246,7 +383,32 @@ class _Handler(BaseHTTPRequestHandler):
             siblings.append(sib)
         gated = "manual" if repo_id in self.hub.gated else False
         self._json(200, {"id": repo_id, "modelId": repo_id, "sha": sha, "private": repo_id in self.hub.private,
-                         "gated": gated, "disabled": False, "siblings": siblings})
+                         "gated": gated, "disabled": False, "siblings": siblings,
+                         **({"config": hub_config(files)} if hub_config(files) is not None else {})})
+
+    def _list(self, query: dict) -> None:
+        """``/api/models``: the public repos matching the query, one page, and a Link to the next."""
+        author = query.get("author", [None])[0]
+        search = query.get("search", [""])[0].lower()
+        filters = query.get("filter", [])
+        expand = query.get("expand", [])
+        found = []
+        for repo_id in self.hub.listed():
+            if repo_id in self.hub.private or (author and repo_id.split("/")[0] != author) or search not in repo_id.lower():
+                continue
+            entry = self.hub.listing_entry(repo_id, ("tags", *expand))
+            if all(f in entry.get("tags", ()) for f in filters):
+                if "tags" not in expand:
+                    entry.pop("tags", None)
+                found.append(entry)
+        start = int(query.get("cursor", ["0"])[0])
+        size = min(self.hub.page_size, int(query["limit"][0])) if "limit" in query else self.hub.page_size
+        page = found[start : start + size]
+        headers = {}
+        if start + size < len(found):
+            rest = [(k, v) for k, vs in query.items() if k != "cursor" for v in vs] + [("cursor", str(start + size))]
+            headers["Link"] = f'<{self.hub.url}{_LIST_PATH}?{urlencode(rest)}>; rel="next"'
+        self._json(200, page, headers)
 
     def _tree(self, files: dict[str, bytes], sub: str, query: dict) -> None:
         recursive = query.get("recursive", ["false"])[0].lower() == "true"

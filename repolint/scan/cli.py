@@ -1,0 +1,51 @@
+"""The `repolint scan` and `repolint report` commands (options only; the work lives in
+repolint.scan.run and its neighbours)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("scan")
+@click.argument("specs_file", required=False, metavar="[REPOS_FILE]", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--author", help="Hub query: repos of this user or organisation.")
+@click.option("--search", help="Hub query: repos whose id contains this text.")
+@click.option("--filter", "filters", multiple=True, metavar="TAG", help="Hub query: repos with this tag (e.g. custom_code, llama). Repeatable: all must match.")
+@click.option("--limit", type=click.IntRange(min=1), help="Scan at most this many repos (of the file, or of the query).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), help="JSON Lines file, one record per repo@commit, appended as each repo finishes. Default: stdout.")
+@click.option("--resume", is_flag=True, help="Continue the scan in --output: skip the repo@commits it holds (error records are dropped and retried; a cut last line is removed).")
+@click.option("--overwrite", is_flag=True, help="Start --output afresh even if it holds records.")
+@click.option("--stage", type=click.Choice(["listing", "full"]), default="full", show_default=True, help="listing: only the checks the Hub listing allows (model_type, architectures, auto_map vs the file list; no download). full: also download metadata and code and lint them as `check hf://` does.")
+@click.option("-t", "--target-transformers", "targets", multiple=True, metavar="VERSION", help="transformers release(s) to check against. Repeatable. Default: every shipped snapshot.")
+@click.option("--select", multiple=True, metavar="RULE", help="Run only these rules. Repeatable.")
+@click.option("--extend-select", multiple=True, metavar="RULE", help="Add rules to the selection.")
+@click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules. Repeatable.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Lint in this many worker processes (1: in this process). With --engine dask: workers of the local cluster.")
+@click.option("--threads", type=click.IntRange(min=1), default=8, show_default=True, help="Threads for Hub requests and downloads.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="local: this machine. dask: a Dask cluster (pip install 'repolint[cluster]').")
+@click.option("--address", metavar="ADDR", help="With --engine dask: the scheduler, e.g. tcp://host:8786 (default: a local cluster).")
+@click.option("--rate", default="3000/300", show_default=True, metavar="N/SECONDS", help="Request budget: at most N Hub requests in any SECONDS (also 3000/5m). 429 and 5xx answers are retried after Retry-After, or with exponential backoff.")
+@click.option("--retries", type=click.IntRange(min=0), default=5, show_default=True, help="Retries of a repo's Hub request on 429, 5xx, timeouts and broken connections.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds per Hub request (default: HF_HUB_ETAG_TIMEOUT, else 10).")
+@click.option("--endpoint", metavar="URL", help="The Hub (default: HF_ENDPOINT, else https://huggingface.co).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), help="huggingface_hub cache for downloads (default: HF_HUB_CACHE).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the module-facts cache.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal; otherwise a line a minute).")
+@click.option("--fail-on-findings", is_flag=True, help="Exit 1 when a repo breaks on a target (an error-level finding).")
+def scan(**kwargs):
+    """Lint many Hub repos into JSON Lines, resumably: REPOS_FILE holds one owner/name[@rev]
+    a line ('-': stdin; # comments), or --author/--search/--filter list them from the Hub.
+
+    Exit codes: 0 every repo has its record (findings and per-repo errors are in the file);
+    1 with --fail-on-findings, when a repo breaks on a target; 2 usage error, or the Hub
+    query cannot be listed; 130 interrupted (the file stays valid: --resume continues)."""
+    from repolint.scan.run import ScanOptions, UsageError, scan as run_scan
+
+    try:
+        code = run_scan(ScanOptions(**kwargs))
+    except UsageError as exc:
+        click.echo(f"repolint: error: {exc}", err=True)
+        code = 2
+    sys.exit(code)
