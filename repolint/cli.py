@@ -51,9 +51,10 @@ class _Group(click.Group):
         try:
             if importlib.util.find_spec(module) is None:
                 return None
-        except ModuleNotFoundError:  # its package is not there (yet)
+            command = getattr(importlib.import_module(module), attr, None)
+        except ImportError:  # its package is not there (yet), or a dependency of it is missing
             return None
-        return getattr(importlib.import_module(module), attr)
+        return command if isinstance(command, click.Command) else None
 
 
 def _version_message() -> str:

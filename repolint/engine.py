@@ -150,10 +150,22 @@ def _for_releases(f: Finding, labels: list[str]) -> Finding:
     found for: "transformers 4.57 and 5.23 has no such model type"."""
     if len(labels) < 2:
         return f
-    named = "transformers " + _releases(labels).replace("\\", "\\\\")
-    pattern = _release_re(labels[0])
-    return dataclasses.replace(f, message=pattern.sub(named, f.message) if isinstance(f.message, str) else f.message,
-                               help=pattern.sub(named, f.help) if isinstance(f.help, str) else f.help)
+    named = "transformers " + _releases(labels)
+    pattern = re.compile(_release_re(labels[0]).pattern + _VERB)
+
+    def plural(m: re.Match) -> str:  # "transformers 4.57 and 5.23 have", not "has"
+        verb = m.group("verb")
+        return named + (m.group("gap") + _PLURAL.get(verb, verb[:-1]) if verb else "")
+
+    return dataclasses.replace(f, message=pattern.sub(plural, f.message) if isinstance(f.message, str) else f.message,
+                               help=pattern.sub(plural, f.help) if isinstance(f.help, str) else f.help)
+
+
+# the verb that follows "transformers X" in the rules' messages, made to agree with several releases
+_VERBS = ("has is does takes loads ignores fails raises reads accepts knows defines exports keeps builds returns "
+          "uses pops checks calls requires expects lacks removes renames needs gives names treats skips")
+_VERB = r"(?:(?P<gap> (?:then |also |still |now )?)(?P<verb>" + "|".join(_VERBS.split()) + r")\b)?"
+_PLURAL = {"has": "have", "is": "are", "does": "do"}
 
 
 def _partial_fix(f: Finding, labels: list[str]) -> Finding:
