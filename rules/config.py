@@ -262,6 +262,17 @@ def _hashable(value) -> bool:
     return not isinstance(value, (list, dict))
 
 
+def _dtype_fix(ctx, key: str, value: str) -> dict | None:
+    bare = value.removeprefix("torch.")
+    if bare in TORCH_DTYPES:  # "torch.float16": the same dtype, as transformers names it
+        meant, grade = bare, "safe"
+    else:  # a typo: the precision is a guess
+        meant, grade = unique_match(bare, TORCH_DTYPES), "unsafe"
+    if meant is None:
+        return None
+    return fix(f"Write {meant!r}", grade, replace_value(ctx.doc("config.json"), "config.json", pointer([key]), meant))
+
+
 @register
 class InvalidDtype(Rule):
     code = "RL205"
@@ -273,6 +284,11 @@ class InvalidDtype(Rule):
         "`dtype` wins and `torch_dtype` is ignored."
     )
     fix_text = "Use a torch dtype name such as \"float32\", \"bfloat16\" or \"float16\"."
+    fix_applicability = "mixed"
+    fix_detail = (
+        "\"torch.float16\" becomes \"float16\" (safe: the same dtype). A misspelt name with exactly one "
+        "torch dtype that close (\"float33\" -> \"float32\") gets that name, unsafe: the precision is a guess."
+    )
     invalid = [
         Example({"config.json": '{\n  "model_type": "bert",\n  "torch_dtype": "float33"\n}\n'}, [("config.json", 3)]),
         Example({"config.json": '{\n  "model_type": "bert",\n  "dtype": "auto"\n}\n'}, [("config.json", 3)]),
@@ -297,6 +313,7 @@ class InvalidDtype(Rule):
                     f"{key} {value!r} is not a torch dtype; transformers fails with AttributeError on getattr(torch, {value!r})",
                     pointer=pointer([key]),
                     help=f"Did you mean {suggestion[0]!r}?" if suggestion else None,
+                    fix=_dtype_fix(ctx, key, value),
                 )
         if both and data["torch_dtype"] != data["dtype"]:
             yield Finding(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from repolint.edits import fix, replace_value
 from repolint.jsonmap import pointer
 from repolint.knowledge import did_you_mean
 from repolint.registry import Example, Finding, Rule, register
 from repolint.resolve import auto_map_entries
+from repolint.suggest import unique_match
 
 # files that hold a vocabulary for some slow tokenizer, when tokenizer.json is absent
 VOCAB_HINTS = ("vocab.txt", "vocab.json", "merges.txt", "tokenizer.model", "spiece.model", "sentencepiece.bpe.model", "vocab.model", "tiktoken.model")
@@ -26,6 +28,38 @@ def _suggest(name: str, classes) -> str | None:
     return f"Did you mean {s[0]!r}?" if s else None
 
 
+NAME_FIX_DETAIL = (
+    "When exactly one class of the target is that close to the typo (the same name in other letter "
+    "case, or the only one at the smallest edit distance), --fix writes it: safe when it is a class "
+    "of config.json's model type (transformers' mapping lists it, or it carries the model's name, "
+    "as LlamaTokenizerFast for LlamaConfig), unsafe otherwise."
+)
+
+
+def _name_fix(ctx, file_name: str, ptr: str, typo: str, known, mapping: str) -> dict | None:
+    """Write the one class ``typo`` is close to; graded by whether config.json's model type
+    vouches for it (``mapping``: the knowledge mapping of that kind of class by model type)."""
+    meant = unique_match(typo, known)
+    if meant is None:
+        return None
+    sure = _of_model_type(ctx, meant, mapping)
+    return fix(f"Write {meant!r}" + (" (a class of this model type)" if sure else ""), "safe" if sure else "unsafe",
+               replace_value(ctx.doc(file_name), file_name, ptr, meant))
+
+
+def _of_model_type(ctx, name: str, mapping: str) -> bool:
+    mt = (ctx.obj("config.json") or {}).get("model_type")
+    if not isinstance(mt, str):
+        return False
+    base = name[:-4] if name.endswith("Fast") else name
+    listed = ctx.knowledge.mapping(mapping).get(mt) or []
+    if any(c in (name, base, base + "Fast") for c in (listed if isinstance(listed, list) else [listed])):
+        return True
+    config = ctx.knowledge.config_class(mt) or ""
+    stem = config[: -len("Config")] if config.endswith("Config") else ""
+    return len(stem) >= 3 and name.startswith(stem)
+
+
 @register
 class UnknownImageProcessor(Rule):
     code = "RL401"
@@ -38,6 +72,8 @@ class UnknownImageProcessor(Rule):
         "unless `auto_map[\"AutoImageProcessor\"]` provides the class."
     )
     fix_text = "Use the exact class name (e.g. \"ViTImageProcessor\"), or add the custom class to auto_map."
+    fix_applicability = "mixed"
+    fix_detail = NAME_FIX_DETAIL
     invalid = [Example({"preprocessor_config.json": '{\n  "image_processor_type": "VitImageProcessor"\n}\n'}, [("preprocessor_config.json", 2)])]
     valid = [Example({"preprocessor_config.json": '{\n  "image_processor_type": "ViTImageProcessor"\n}\n'})]
 
@@ -60,6 +96,7 @@ class UnknownImageProcessor(Rule):
                     f"image_processor_type {value!r} is not an image processor of transformers {ctx.knowledge.label}",
                     pointer=f"{base}/image_processor_type",
                     help=_suggest(value, known),
+                    fix=_name_fix(ctx, file_name, f"{base}/image_processor_type", value, known, "image_processors"),
                 )
 
 
@@ -75,6 +112,8 @@ class UnknownFeatureExtractor(Rule):
         "`ValueError: Unrecognized feature extractor` unless auto_map provides the class."
     )
     fix_text = "Use the exact class name (e.g. \"Wav2Vec2FeatureExtractor\"), or add the custom class to auto_map."
+    fix_applicability = "mixed"
+    fix_detail = NAME_FIX_DETAIL
     invalid = [Example({"preprocessor_config.json": '{\n  "feature_extractor_type": "Wav2VecFeatureExtractor"\n}\n'}, [("preprocessor_config.json", 2)])]
     valid = [Example({"preprocessor_config.json": '{\n  "feature_extractor_type": "Wav2Vec2FeatureExtractor"\n}\n'})]
 
@@ -101,6 +140,7 @@ class UnknownFeatureExtractor(Rule):
                 f"feature_extractor_type {value!r} is not a feature extractor of transformers {k.label}",
                 pointer=f"{base}/feature_extractor_type",
                 help=_suggest(value, fe),
+                fix=_name_fix(ctx, file_name, f"{base}/feature_extractor_type", value, fe, "feature_extractors"),
             )
 
 
@@ -277,6 +317,8 @@ class UnknownTokenizerClass(Rule):
         "dropping the class's special behaviour; 4.x raises `Tokenizer class X does not exist`."
     )
     fix_text = "Use the exact tokenizer class name, or ship the class and list it in auto_map[\"AutoTokenizer\"]."
+    fix_applicability = "mixed"
+    fix_detail = NAME_FIX_DETAIL
     invalid = [Example({"tokenizer_config.json": '{\n  "tokenizer_class": "BertTokeniser"\n}\n', "tokenizer.json": "{}"}, [("tokenizer_config.json", 2)])]
     valid = [Example({"tokenizer_config.json": '{\n  "tokenizer_class": "BertTokenizer"\n}\n', "tokenizer.json": "{}"})]
 
@@ -299,6 +341,7 @@ class UnknownTokenizerClass(Rule):
                     pointer="/tokenizer_class",
                     help=("Name the model's own tokenizer class (e.g. \"LlamaTokenizerFast\") so that 4.x loads it too."
                           if written_by_5 else _suggest(value, known)),
+                    fix=None if written_by_5 else _name_fix(ctx, file_name, "/tokenizer_class", value, known, "tokenizers"),
                 )
 
 
