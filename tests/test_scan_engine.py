@@ -1,0 +1,179 @@
+"""`repolint scan --engine dask`: repolint.scan.dask_pool.DaskPool in Dask's local mode (a
+LocalCluster of two worker processes, one thread each) maps the scan's per-repo function
+(repolint.scan.work) over repos served by the loopback Hub (tests/hubserver.py) and gives the
+same records as the local pool; results stream with a bounded number in flight; a worker
+killed mid-task has its task rerun, or, past the scheduler's allowed failures, an error record;
+leaving the loop early cancels the rest."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("distributed")  # the cluster extra; the test extra installs it
+
+from hubserver import HubServer, fake_sha  # noqa: E402
+from repolint.scan.dask_pool import DaskPool, EngineError  # noqa: E402
+from repolint.scan.pool import LocalPool  # noqa: E402
+from repolint.scan.work import ScanTask, make_settings  # noqa: E402
+
+HERE = Path(__file__).parent
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+BERT = files_of(HERE / "fixtures" / "valid" / "bert")
+REPOS = {
+    "acme/bert": {fake_sha("bert"): BERT},
+    "acme/lama": {fake_sha("lama"): {**BERT, "config.json": BERT["config.json"].replace(b'"bert"', b'"lama"')}},
+    "acme/broken": {fake_sha("broken"): files_of(HERE.parent / "examples" / "broken-model")},
+    "acme/custom": {fake_sha("custom"): files_of(HERE / "fixtures" / "custom_broken" / "automap_module_missing")},
+}
+SPECS = ["acme/bert", "acme/lama", "acme/broken", f"acme/custom@{fake_sha('custom')}", "acme/missing", "not a spec"]
+
+
+@pytest.fixture(scope="module")
+def hub():
+    with HubServer(REPOS) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def task(hub, tmp_path_factory):
+    cache = tmp_path_factory.mktemp("hf-cache")
+    return ScanTask(make_settings(stage="full", endpoint=hub.url, cache_dir=str(cache), timeout=10, retries=1,
+                                  tmp_dir=str(tmp_path_factory.mktemp("views"))))
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with DaskPool(None, workers=2) as engine:
+        yield engine
+
+
+def comparable(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k not in ("timings", "finished")}
+
+
+def by_spec(records) -> dict:
+    records = list(records)
+    specs = [r["spec"] for r in records]
+    assert len(specs) == len(set(specs)), specs
+    return {r["spec"]: comparable(r) for r in records}
+
+
+# -- top-level functions: Dask ships them to the workers by reference -----------------------
+
+def slow_identity(item):
+    time.sleep(0.05)
+    return item
+
+
+class DyingTask(ScanTask):
+    """Kills the worker process that runs ``spec`` — once (a marker file says it happened), or
+    every time."""
+
+    def __init__(self, settings, spec, marker, always=False):
+        super().__init__(settings)
+        self.spec, self.marker, self.always = spec, marker, always
+
+    def __call__(self, spec):
+        if spec == self.spec and (self.always or not os.path.exists(self.marker)):
+            Path(self.marker).write_text(str(os.getpid()))
+            os._exit(17)
+        return super().__call__(spec)
+
+
+# -- tests ------------------------------------------------------------------------------------
+
+def test_local_cluster_has_two_single_threaded_workers(pool):
+    workers = pool.client.scheduler_info()["workers"]
+    assert len(workers) == 2 and [w["nthreads"] for w in workers.values()] == [1, 1]
+    assert all(addr.startswith("tcp://127.0.0.1:") for addr in workers)
+    pids = set(pool.client.run(os.getpid).values())
+    assert len(pids) == 2 and os.getpid() not in pids  # processes, not threads of this one
+
+
+def test_dask_gives_the_local_pools_records(pool, task):
+    with LocalPool(jobs=1, threads=2) as local:
+        expected = by_spec(local.map_unordered(task, SPECS))
+    got = by_spec(pool.map_unordered(task, SPECS))
+    assert got == expected
+    # the records are real: a clean repo, a broken one, errors for what cannot be scanned
+    assert got["acme/bert"]["status"] == "ok" and set(got["acme/bert"]["verdicts"].values()) == {"loads"}
+    assert "breaks" in got["acme/lama"]["verdicts"].values()
+    assert {f["code"] for f in got["acme/lama"]["findings"]} >= {"RL201"}
+    assert got["acme/missing"]["status"] == "error" and got["acme/missing"]["error"]["type"] == "RepoNotFound"
+    assert got["not a spec"]["status"] == "error"
+
+
+def test_results_stream_with_a_bounded_window(pool):
+    pulled = 0
+    most_in_flight = 0
+
+    def items():
+        nonlocal pulled
+        for i in range(60):
+            pulled += 1
+            yield i
+
+    seen = []
+    for result in pool.map_unordered(slow_identity, items()):
+        seen.append(result)
+        most_in_flight = max(most_in_flight, pulled - len(seen) + 1)
+    assert sorted(seen) == list(range(60))
+    assert most_in_flight <= 4  # 2 x the cluster's 2 worker threads
+
+
+def test_a_killed_worker_has_its_task_rerun(pool, task, tmp_path):
+    marker = tmp_path / "killed"
+    dying = DyingTask(task.settings, "acme/lama", str(marker))
+    got = by_spec(pool.map_unordered(dying, SPECS))
+    assert marker.exists()  # a worker really died
+    assert got == by_spec(pool.map_unordered(task, SPECS))
+    deadline = time.monotonic() + 60  # the nanny restarts it
+    while len(pool.client.scheduler_info()["workers"]) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def test_a_task_that_kills_every_worker_becomes_an_error_record(pool, task, tmp_path):
+    def set_allowed(dask_scheduler, n):
+        old, dask_scheduler.allowed_failures = dask_scheduler.allowed_failures, n
+        return old
+
+    old = pool.client.run_on_scheduler(set_allowed, n=0)
+    try:
+        dying = DyingTask(task.settings, "acme/bert", str(tmp_path / "killed"), always=True)
+        got = by_spec(pool.map_unordered(dying, SPECS))
+    finally:
+        pool.client.run_on_scheduler(set_allowed, n=old)
+    assert set(got) == set(SPECS)
+    assert got["acme/bert"]["status"] == "error" and got["acme/bert"]["error"]["type"] == "InternalError"
+    assert "KilledWorker" in got["acme/bert"]["error"]["message"]
+    assert got["acme/lama"]["status"] == "ok"  # the others go on
+
+
+def test_leaving_early_cancels_the_rest(pool):
+    results = pool.map_unordered(slow_identity, iter(range(1000)))
+    first = next(results)
+    results.close()
+    assert first in range(1000)
+
+    def tasks(dask_scheduler):
+        return len(dask_scheduler.tasks)
+
+    deadline = time.monotonic() + 30
+    while pool.client.run_on_scheduler(tasks) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert pool.client.run_on_scheduler(tasks) == 0
+
+
+def test_unreachable_scheduler_is_one_line():
+    with pytest.raises(EngineError) as info:
+        DaskPool("tcp://127.0.0.1:9", connect_timeout=2).start()
+    assert "tcp://127.0.0.1:9" in str(info.value) and "\n" not in str(info.value)
