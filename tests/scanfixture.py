@@ -71,12 +71,9 @@ def write_scan(path: Path, records=RECORDS, *, tail: str = "") -> Path:
     return path
 
 
-ENTRY = ["-c", "import repolint.cli as c; c.LAZY_COMMANDS['report'] = 'repolint.scan.report_cli:report'; c.main()"]
-
-
 def run_report(*args) -> subprocess.CompletedProcess:
     """`repolint report ARGS` in a subprocess, as a user runs it; never a traceback."""
-    proc = subprocess.run([sys.executable, *ENTRY, "report", *map(str, args)],
+    proc = subprocess.run([sys.executable, "-m", "repolint", "report", *map(str, args)],
                           capture_output=True, text=True, timeout=120)
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
