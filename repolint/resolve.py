@@ -225,6 +225,18 @@ def local_refs(ctx):
             continue
         yield ref, parsed[1], parsed[2]
 
+def defining_modules(ctx, name: str) -> list[str]:
+    """The repo's top-level modules that define a class ``name`` at module level (parsed on
+    demand: only asked when an auto_map entry does not find its class)."""
+    found = []
+    for rel in sorted(ctx.repo.top_level()):
+        if rel.endswith(".py"):
+            f = facts(ctx, rel[:-3])
+            if f is not None and name in f["classes"] and f["names"].get(name) == "class":
+                found.append(rel[:-3])
+    return found
+
+
 def module_closure(ctx, start: str) -> list[str]:
     """Modules transformers copies for ``start``: it and, by its regex, the relative imports
     that exist in the repo, transitively (missing ones are RL608's)."""

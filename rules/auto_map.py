@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 
 from repolint.jsonmap import pointer
-from repolint.resolve import AUTO_MAP_FILES, auto_map_entries, auto_maps, parse_ref, split_pointer
+from repolint.mapfix import auto_class_key_fix, has_fallback, stale_module_fix
+from repolint.resolve import AUTO_MAP_FILES, auto_map_entries, auto_maps, defining_modules, parse_ref, split_pointer
 from repolint.knowledge import did_you_mean
 from repolint.registry import Example, Finding, Rule, register
+from repolint.suggest import unique_match
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -169,24 +171,39 @@ class UnknownAutoClass(Rule):
         "built-in class or an error."
     )
     fix_text = "Use an Auto class name that `register_for_auto_class` accepts."
+    fix_applicability = "mixed"
+    fix_detail = (
+        "When exactly one Auto class of the target is that close to the key (AutoModelForCasualLM -> "
+        "AutoModelForCausalLM) and auto_map has no entry for it yet, --fix renames the key: safe when "
+        "the class the entry names is of that Auto class's kind (a model for AutoModel*, ...), unsafe "
+        "when repolint cannot tell its kind; no fix when it is of another kind."
+    )
     invalid = [Example({"config.json": '{\n  "auto_map": {\n    "AutoModelForCasualLM": "modeling_x.XForCausalLM"\n  }\n}\n', "modeling_x.py": ""}, [("config.json", 3)])]
     valid = [Example({"config.json": '{\n  "auto_map": {\n    "AutoModelForCausalLM": "modeling_x.XForCausalLM"\n  }\n}\n', "modeling_x.py": ""})]
 
     def check(self, ctx):
-        known = ctx.knowledge.auto_classes
+        k = ctx.knowledge
+        known = k.auto_classes
         for file_name, base, auto_map in auto_maps(ctx):
             if not isinstance(auto_map, dict):
                 continue
-            for key in auto_map:
+            for key, value in auto_map.items():
                 if key in known:
                     continue
                 suggestion = did_you_mean(key, known)
+                meant = unique_match(key, known)
+                ptr = pointer([*split_pointer(base), key])
+                failing = meant is not None and meant not in auto_map and not has_fallback(ctx, meant)
                 yield Finding(
                     file_name,
-                    f"auto_map key {key!r} is not an Auto class of transformers {ctx.knowledge.label}; no loader reads it",
-                    pointer=pointer([*split_pointer(base), key]),
+                    f"auto_map key {key!r} is not an Auto class of transformers {k.label}"
+                    + (f" (did you mean {suggestion[0]!r}?)" if suggestion else "") + "; no loader reads it"
+                    + (f", and {meant}.from_pretrained fails on this repo (no built-in class for its model type)" if failing else ""),
+                    pointer=ptr,
                     at_key=True,
                     help=f"Did you mean {suggestion[0]!r}?" if suggestion else None,
+                    fix=auto_class_key_fix(ctx, file_name, ptr, value, meant) if meant and meant not in auto_map else None,
+                    severity="error" if failing else None,
                 )
 
 
@@ -202,6 +219,13 @@ class MissingModule(Rule):
         "is a common cause."
     )
     fix_text = "Upload the module file, or correct the name in auto_map."
+    uses_knowledge = True  # the kind of the class a fix would point at
+    fix_applicability = "mixed"
+    fix_detail = (
+        "When exactly one module of the repo defines the class, --fix points the entry at it "
+        "(modelling_x.XModel -> modeling_x.XModel): safe when the class is of the Auto class's kind, "
+        "unsafe when repolint cannot tell its kind, no fix when it is of another kind."
+    )
     invalid = [Example({"config.json": '{\n  "auto_map": {\n    "AutoModel": "modeling_x.XModel"\n  }\n}\n', "modelling_x.py": ""}, [("config.json", 3)])]
     valid = [Example({"config.json": '{\n  "auto_map": {\n    "AutoModel": "modeling_x.XModel"\n  }\n}\n', "modeling_x.py": ""})]
 
@@ -215,13 +239,20 @@ class MissingModule(Rule):
             module = parsed[1]
             if f"{module}.py" in files:
                 continue
+            homes = defining_modules(ctx, parsed[2])
             suggestion = did_you_mean(module, modules)
-            help_text = f"Did you mean {suggestion[0]}.py?" if suggestion else "Upload the file with the class definition."
+            if len(homes) == 1:
+                help_text = f"{homes[0]}.py defines {parsed[2]}."
+            elif homes:
+                help_text = f"{parsed[2]} is defined in {', '.join(m + '.py' for m in homes)}."
+            else:
+                help_text = f"Did you mean {suggestion[0]}.py?" if suggestion else "Upload the file with the class definition."
             yield Finding(
                 ref.file,
                 f"auto_map[{ref.auto_class!r}] names {ref.value}, but the repo has no {module}.py",
                 pointer=ref.ptr,
                 help=help_text,
+                fix=stale_module_fix(ctx, ref, module, parsed[2]),
             )
 
 

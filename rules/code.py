@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 import sys
 
+from repolint.edits import fix, replace_value
 from repolint.knowledge import did_you_mean
+from repolint.mapfix import class_name_fix, missing_entry_fix, registration_fix, stale_module_fix
 from repolint.registry import Example, Finding, Rule, register
 from repolint.resolve import (
     ClassRef,
@@ -25,12 +27,14 @@ from repolint.resolve import (
     builtin_model_type,
     class_attr,
     class_kind,
+    defining_modules,
     facts,
     local_refs,
     loaded_modules,
     parse_ref,
     resolve_class,
 )
+from repolint.suggest import unique_match
 
 KIND_WORDS = {
     "config": "a config class",
@@ -116,6 +120,14 @@ class ClassMissing(Rule):
         "and only with trust_remote_code=True."
     )
     fix_text = "Correct the class name in auto_map, or define (or import) the class in the module."
+    uses_knowledge = True  # the kind of the class a fix would point at
+    fix_applicability = "mixed"
+    fix_detail = (
+        "When exactly one other module of the repo defines the class, --fix points the entry at it "
+        "(safe when the class is of the Auto class's kind, unsafe when its kind is unknown). Otherwise, "
+        "when exactly one class of the module is that close to the name (XModell -> XModel), --fix "
+        "points the entry at it, unsafe: the code may be what needs changing."
+    )
     invalid = [Example({**GOOD_REPO, "config.json": AUTO_MAP_JSON.replace("modeling_x.XModel", "modeling_x.XModell")}, [("config.json", 5)])]
     valid = [Example(GOOD_REPO)]
 
@@ -136,12 +148,20 @@ class ClassMissing(Rule):
                     help=f"Define {cls} at module level (TYPE_CHECKING blocks are for type checkers only).",
                 )
                 continue
-            suggestion = did_you_mean(cls, [n for n, kind in f["names"].items() if kind == "class"])
-            hint = f" (did you mean {suggestion[0]}?)" if suggestion else ""
+            classes = sorted(n for n, kind in f["names"].items() if kind == "class")
+            homes = [m for m in defining_modules(ctx, cls) if m != module]
+            suggestion = did_you_mean(cls, classes)
+            if homes:
+                hint = f"; {' and '.join(m + '.py' for m in homes)} define{'s' if len(homes) == 1 else ''} it"
+            else:
+                hint = f" (did you mean {suggestion[0]}?)" if suggestion else ""
+            shown = ", ".join(classes[:10]) + (f" and {len(classes) - 10} more" if len(classes) > 10 else "")
             yield Finding(
                 ref.file,
                 f"auto_map[{ref.auto_class!r}] names {ref.value}, but {module}.py defines no class {cls}{hint}",
                 pointer=ref.ptr,
+                help=f"Classes in {module}.py: {shown}." if classes else f"{module}.py defines no classes.",
+                fix=stale_module_fix(ctx, ref, module, cls) if homes else class_name_fix(ctx, ref, module, cls, classes),
             )
 
 
@@ -181,6 +201,13 @@ class ConfigModelTypeMismatch(Rule):
         "inherits its parent's, e.g. LlamaConfig's \"llama\"."
     )
     fix_text = "Set the same model_type in the config class and in config.json."
+    fix_applicability = "unsafe"
+    fix_detail = (
+        "When the class sets its own model_type (not a built-in type), --fix writes it into config.json "
+        "(what the next save_pretrained writes anyway); unsafe, since tools and users may know the repo "
+        "by config.json's name. A model_type inherited from a built-in parent gets no fix: the class "
+        "needs its own `model_type = ...` line."
+    )
     invalid = [Example({**GOOD_REPO, "configuration_x.py": CONFIG_PY.replace('"x-net"', '"x-net2"')}, [("configuration_x.py", 5)])]
     valid = [Example(GOOD_REPO)]
 
@@ -204,10 +231,25 @@ class ConfigModelTypeMismatch(Rule):
             return
         if code_mt is None or code_mt == mt:
             return
+        builtin_code = code_mt in ctx.knowledge.model_types or "builtin" in value
+        if "builtin" in value:
+            side = (f"Change the code: give {ref.name} its own `model_type = {mt!r}` (it inherits {code_mt!r} from "
+                    f"{value['builtin']}); config.json's {mt!r} names the repo's own model.")
+        elif isinstance(mt, str) and mt in ctx.knowledge.model_types:
+            side = (f"Change config.json: set model_type to {code_mt!r}. With the built-in {mt!r} there, transformers "
+                    "skips the custom code unless trust_remote_code=True and loads its own classes.")
+        else:
+            side = (f"Change config.json: set model_type to {code_mt!r}, which save_pretrained writes from "
+                    f"{owner.name}.model_type (the next save changes it anyway); change the class instead only if "
+                    f"{mt!r} is the name the model is known by.")
         yield py_finding(
             loc_file,
             f"{where_cls} has model_type {code_mt!r}, but config.json says {mt!r}",
             loc,
+            help=side,
+            fix=None if builtin_code or not isinstance(mt, str) else fix(
+                f"Set config.json's model_type to {code_mt!r}", "unsafe",
+                replace_value(ctx.doc("config.json"), "config.json", "/model_type", code_mt)),
         )
 
 
@@ -303,6 +345,14 @@ class RegistrationMismatch(Rule):
         "ValueError when the code runs (error)."
     )
     fix_text = "Re-run save_pretrained after registering, or add the entry to auto_map by hand."
+    fix_applicability = "mixed"
+    fix_detail = (
+        "A registered class missing from auto_map gets the entry save_pretrained would write "
+        "(\"AutoX\": \"<module>.<Class>\", in sorted place), safe, for config, model and image processor "
+        "classes of the Auto class's kind when the file's auto_map has no such key. A misspelt Auto class "
+        "name with exactly one close match (AutoModelForCasualLM -> AutoModelForCausalLM) is corrected "
+        "in the call: safe when the class is of that Auto class's kind, unsafe when its kind is unknown."
+    )
     invalid = [
         Example({**GOOD_REPO, "modeling_x.py": MODEL_PY + "\n\nXModel.register_for_auto_class(\"AutoModelForCausalLM\")\n"},
                 [("modeling_x.py", 10), ("config.json", 5)]),
@@ -335,8 +385,18 @@ class RegistrationMismatch(Rule):
                     if auto is None:
                         continue
                 registered.setdefault(module, set()).add((target, auto))
+                cref = resolve_class(ctx, module, target)
                 if auto not in ctx.knowledge.auto_classes:
-                    yield py_finding(rel, f"register_for_auto_class({auto!r}): transformers {ctx.knowledge.label} has no such Auto class (ValueError when run)", reg, severity="error")
+                    suggestion = did_you_mean(auto, ctx.knowledge.auto_classes)
+                    meant = unique_match(auto, ctx.knowledge.auto_classes)
+                    yield py_finding(
+                        rel,
+                        f"register_for_auto_class({auto!r}): transformers {ctx.knowledge.label} has no such Auto class "
+                        f"(ValueError when run)" + (f"; did you mean {suggestion[0]}?" if suggestion else ""),
+                        reg,
+                        severity="error",
+                        fix=registration_fix(ctx, rel, reg, auto, meant, cref) if meant and reg.get("explicit") else None,
+                    )
                 elif auto not in mapped.get(target, set()):
                     # with no built-in fallback for this model type, users of that Auto class get an error
                     mt = (ctx.obj("config.json") or {}).get("model_type")
@@ -348,6 +408,7 @@ class RegistrationMismatch(Rule):
                         + ("" if fallback else f" ({auto}.from_pretrained fails on this repo)"),
                         reg,
                         severity=None if fallback else "error",
+                        fix=missing_entry_fix(ctx, auto, cref),
                     )
         # the other way: in a module that registers its classes, an auto_map entry nobody registers
         for ref, module, cls in local_refs(ctx):
