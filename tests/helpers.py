@@ -26,6 +26,22 @@ def write_repo(root: Path, files: dict) -> Path:
     return root
 
 
+def copy_project(dest: Path, files=(), folders=()) -> Path:
+    """Copy files and folders of the project (this checkout) into ``dest``, without caches
+    and build metadata: a stand-in for a clean checkout (a hook repo, an action checkout,
+    the source of a release build)."""
+    import shutil
+
+    root = Path(__file__).resolve().parent.parent
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in files:
+        shutil.copy2(root / name, dest / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    for name in folders:
+        shutil.copytree(root / name, dest / name, ignore=ignore)
+    return dest
+
+
 def lint(root: Path, select=None, targets=(), ignore=()):
     settings = discover(root)
     if select is not None:

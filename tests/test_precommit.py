@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import copy_project
+
 ROOT = Path(__file__).resolve().parent.parent
 BERT = ROOT / "tests" / "fixtures" / "valid" / "bert"
 BROKEN = ROOT / "examples" / "broken-model"
@@ -272,13 +274,7 @@ def pre_commit_session(tmp_path_factory):
     base = tmp_path_factory.mktemp("pre-commit")
     home = base / "home"
     env = _env(home)
-    hook_repo = base / "hook-repo"
-    hook_repo.mkdir()
-    for name in HOOK_REPO_FILES:
-        shutil.copy2(ROOT / name, hook_repo / name)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    for name in HOOK_REPO_DIRS:
-        shutil.copytree(ROOT / name, hook_repo / name, ignore=ignore)
+    hook_repo = copy_project(base / "hook-repo", HOOK_REPO_FILES, HOOK_REPO_DIRS)
     _git("init", "-q", cwd=hook_repo, env=env)
     _commit_all(hook_repo, env, "repolint under test")
     rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, env=env,

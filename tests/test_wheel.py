@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import write_repo
+from helpers import copy_project, write_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ("pyproject.toml", "README.md", "LICENSE")
@@ -47,13 +46,7 @@ def _build(src: Path, out: Path, *kinds: str) -> list[Path]:
 def dists(tmp_path_factory):
     """(sdist, wheel) built from a copy of the project's release files."""
     base = tmp_path_factory.mktemp("dists")
-    src = base / "src"
-    src.mkdir()
-    for name in SHIPPED:
-        shutil.copy2(ROOT / name, src / name)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    for name in PACKAGES:
-        shutil.copytree(ROOT / name, src / name, ignore=ignore)
+    src = copy_project(base / "src", SHIPPED, PACKAGES)
     sdist, wheel = _build(src, base / "dist", "sdist", "wheel")
     return sdist, wheel
 
