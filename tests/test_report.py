@@ -70,6 +70,9 @@ def test_reason_blanks_particulars_only():
         "unknown model_type 'bret' (did you mean 'bert'?)")
     assert reason_of("dtype 'float33' is not a torch dtype") != reason_of("unknown model_type 'x'")
     assert reason_of("present in 4.35.2-5.23.0") == "present in N-N"
+    assert reason_of("auto_map['AutoModel'] names modeling_a.A, but the repo has no modeling_a.py") == reason_of(
+        "auto_map['AutoConfig'] names configuration_b.BConfig, but the repo has no configuration_b.py") == (
+        "auto_map['…'] names …, but the repo has no …")
 
 
 GARBAGE = [

@@ -177,3 +177,46 @@ def test_unreachable_scheduler_is_one_line():
     with pytest.raises(EngineError) as info:
         DaskPool("tcp://127.0.0.1:9", connect_timeout=2).start()
     assert "tcp://127.0.0.1:9" in str(info.value) and "\n" not in str(info.value)
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+def run_cli(*args, env=None):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "repolint", *map(str, args)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **(env or {})})
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def test_scan_on_an_existing_cluster_then_report(pool, hub, task, tmp_path):
+    """`repolint scan --engine dask --address tcp://...` against a running scheduler (this
+    module's local cluster), as against a real one; the records are the in-process engine's,
+    and `repolint report` draws them."""
+    specs = tmp_path / "repos.txt"
+    specs.write_text("\n".join(SPECS[:5]) + "\n", encoding="utf-8")
+    out = tmp_path / "scan.jsonl"
+    proc = run_cli("scan", specs, "--engine", "dask", "--address", pool.client.scheduler.address,
+                   "--endpoint", hub.url, "--cache-dir", task.settings["cache_dir"], "--timeout", "10",
+                   "--retries", "1", "-o", out, "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    got = by_spec(json.loads(line) for line in out.read_text(encoding="utf-8").splitlines())
+    assert got == by_spec(pool.map_unordered(task, SPECS[:5]))
+    html = tmp_path / "report.html"
+    proc = run_cli("report", out, "-o", html)
+    assert proc.returncode == 0 and html.read_text(encoding="utf-8").count('<g class="bar"') > 0, proc.stderr
+    md = run_cli("report", out).stdout
+    assert "5 repos in" in md and "| RepoNotFound | 1 |" in md
+
+
+def test_scan_with_an_unreachable_scheduler_is_a_usage_error(tmp_path):
+    specs = tmp_path / "repos.txt"
+    specs.write_text("acme/bert\n", encoding="utf-8")
+    proc = run_cli("scan", specs, "--engine", "dask", "--address", "tcp://127.0.0.1:9", "-o", tmp_path / "s.jsonl",
+                   "--no-progress", env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})  # Dask's own setting
+    assert proc.returncode == 2 and proc.stderr.startswith("repolint: error: "), proc.stderr
+    assert "tcp://127.0.0.1:9" in proc.stderr

@@ -47,10 +47,10 @@ def _repolint_version() -> str:
 
 class DaskPool:
     def __init__(self, address: str | None = None, workers: int = 2, *, jobs: int | None = None,
-                 connect_timeout: float = 30.0):
+                 connect_timeout: float | None = None):
         self.address = address
         self.workers = max(1, int(jobs if jobs is not None else workers))
-        self.connect_timeout = connect_timeout
+        self.connect_timeout = connect_timeout  # None: Dask's distributed.comm.timeouts.connect (30 s)
         self._cluster = None
         self._client = None
 
@@ -76,7 +76,8 @@ class DaskPool:
                     dashboard_address=None, worker_dashboard_address=None, silence_logs=logging.ERROR)
                 self._client = Client(self._cluster, set_as_default=False)
             else:
-                self._client = Client(self.address, timeout=self.connect_timeout, set_as_default=False)
+                timeout = {} if self.connect_timeout is None else {"timeout": self.connect_timeout}
+                self._client = Client(self.address, set_as_default=False, **timeout)
         except (OSError, TimeoutError) as exc:
             self.close()
             where = self.address or "a local cluster"

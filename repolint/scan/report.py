@@ -101,14 +101,16 @@ def summarize(records: list[Record]) -> Summary:
 
 
 _QUOTED = re.compile(r"""(['"`])(?:(?!\1).){1,200}?\1""")
+_DOTTED = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b")  # module.Class, file.py, a.b.c
 _NUMBER = re.compile(r"\b\d+(?:\.\d+)*\b")
 
 
 def reason_of(message: str) -> str:
-    """A message with its particulars (quoted names, numbers, versions) blanked, so that the
-    same defect in many repos counts as one reason: "unknown model_type 'lama'" and
-    "unknown model_type 'bret'" are both "unknown model_type '…'"."""
+    """A message with its particulars (quoted names, dotted names, numbers, versions) blanked,
+    so that the same defect in many repos counts as one reason: "unknown model_type 'lama'"
+    and "unknown model_type 'bret'" are both "unknown model_type '…'"."""
     text = _QUOTED.sub(lambda m: f"{m[1]}…{m[1]}", message)
+    text = _DOTTED.sub("…", text)
     text = _NUMBER.sub("N", text)
     return " ".join(text.split())[:300]
 
@@ -150,7 +152,8 @@ def render_markdown(scan: ScanFile, summary: Summary, *, top: int = 20) -> str:
     out.append(f"{n} repo{'s' if n != 1 else ''} in {md(scan.path)}: {summary.scanned} scanned, "
                f"{sum(summary.scan_errors.values())} stopped by an error; "
                f"**{summary.breaking}** break on at least one target release.")
-    out += ["", *(f"- {line}" for line in data_notes(scan)), ""]
+    notes = data_notes(scan)
+    out += ["", *(f"- {line}" for line in notes), ""] if notes else [""]
     if summary.targets:
         out += ["## Per target release", ""]
         out += _table(["release", "loads", "breaks", "unknown"],

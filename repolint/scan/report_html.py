@@ -191,7 +191,7 @@ def _legend(*items: tuple[str, str]) -> str:
 
 def _charts(s: Summary) -> list[str]:
     release_rows = [(t, [(c["loads"], "loads"), (c["breaks"], "breaks"), (c["unknown"], "unknown")],
-                     f"{c['breaks']} break", f"transformers {t}: {c['loads']} load, {c['breaks']} break, "
+                     f"{c['breaks']} of {sum(c.values())} break", f"transformers {t}: {c['loads']} load, {c['breaks']} break, "
                      f"{c['unknown']} unknown") for t, c in s.per_release.items()]
     rule_rows = [(f"{r.code} {r.name}".strip(), [(r.repos, f"sev-{r.severity}")], str(r.repos),
                   f"{r.code} {r.name} ({r.severity}): {r.repos} repos, {r.findings} findings") for r in s.rules]
