@@ -279,3 +279,73 @@ class SavedOutsideRange(Rule):
                           "edited after saving, or targets another release (`repolint check --show-compat` "
                           "prints the releases it loads on)",
                           pointer="/transformers_version")
+
+
+# config.json keys transformers renamed: old -> (new, the first release that reads and writes the new one)
+RENAMED_KEYS = {"torch_dtype": ("dtype", (4, 56))}
+
+
+def _release(label: str) -> tuple[int, ...]:
+    import re
+
+    return tuple(int(p) for p in re.findall(r"\d+", label)[:2])
+
+
+def _plain_dtype(value) -> bool:
+    from repolint.rules.config import TORCH_DTYPES
+
+    return value is None or (isinstance(value, str) and value in TORCH_DTYPES)
+
+
+@register
+class RenamedConfigKey(Rule):
+    code = "RL707"
+    name = "renamed-config-key"
+    summary = "config.json uses the old name of a key transformers renamed (torch_dtype -> dtype)"
+    severity = "info"
+    uses_knowledge = True
+    why = (
+        "transformers 4.56 renamed the config attribute `torch_dtype` to `dtype`; save_pretrained writes "
+        "`dtype` since. Later releases still read `torch_dtype` from config.json as an alias (silently: "
+        "the repo loads, with the same dtype), so this is information, not a failure. When both keys are "
+        "there, `dtype` wins and `torch_dtype` is ignored. Releases before 4.56 read only `torch_dtype`."
+    )
+    fix_text = "Rename `torch_dtype` to `dtype`, as save_pretrained writes it, unless the repo must serve transformers < 4.56."
+    fix_applicability = "safe"
+    fix_detail = (
+        "--fix renames the key in place (or, when `dtype` is there too with the same value, deletes "
+        "`torch_dtype`): the file then loads with the same dtype on every target from 4.56 on. Not reported "
+        "for a target before 4.56; with such a target beside newer ones (-t 4.55 -t 5.24) the fix, made "
+        "for the newer ones only, becomes unsafe."
+    )
+    invalid = [Example({"config.json": '{\n  "model_type": "bert",\n  "torch_dtype": "bfloat16"\n}\n'}, [("config.json", 3)])]
+    valid = [
+        Example({"config.json": '{\n  "model_type": "bert",\n  "dtype": "bfloat16"\n}\n'}),
+        Example({"config.json": '{\n  "model_type": "bert",\n  "torch_dtype": "bfloat16"\n}\n'}, targets=("4.55",)),
+    ]
+
+    def check(self, ctx):
+        from repolint.edits import fix, remove_member, rename_key
+        from repolint.jsonmap import pointer
+
+        data = ctx.obj("config.json")
+        if data is None:
+            return
+        # the config and its sub-configs (text_config, vision_config, ...), which transformers reads alike
+        objects = [("", "", data)] + [(pointer([k]), f"{k}.", v) for k, v in data.items() if isinstance(v, dict) and "model_type" in v]
+        doc = ctx.doc("config.json")
+        for old, (new, since) in RENAMED_KEYS.items():
+            if _release(ctx.knowledge.label) < since:
+                continue
+            for base, where, obj in objects:
+                if old not in obj or not _plain_dtype(obj[old]):
+                    continue  # a value transformers rejects is RL205's
+                ptr = f"{base}/{old}"
+                if new not in obj:
+                    yield Finding("config.json", f"{where}{old} is the name transformers used before 4.56 for {new}; it is "
+                                  f"read as an alias, and save_pretrained writes {new}", pointer=ptr, at_key=True,
+                                  fix=fix(f"Rename {old} to {new}", "safe", rename_key(doc, "config.json", ptr, new)))
+                elif obj[new] == obj[old]:
+                    yield Finding("config.json", f"{where}{old} repeats {new} (its old name); transformers reads only {new}",
+                                  pointer=ptr, at_key=True,
+                                  fix=fix(f"Delete {old}", "safe", remove_member(doc, "config.json", ptr)))
