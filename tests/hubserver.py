@@ -40,6 +40,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -89,6 +90,8 @@ class HubServer:
         self._failures: list[tuple[int, int | None]] = []  # (status, retry_after) of the next requests
         self._vanish: dict[str, int] = {}  # repo -> requests it still answers
         self.log: list[str] = []
+        self.times: list[float] = []  # time.monotonic() of each logged request
+        self.faults: list[tuple[float, int, str]] = []  # (time, status, request) of each injected failure
         self.sent: list[tuple[str, int]] = []  # (file, body bytes) of every GET /resolve
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -101,7 +104,7 @@ class HubServer:
         class Handler(_Handler):
             hub = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="hubserver", daemon=True)
         self._thread.start()
@@ -132,14 +135,20 @@ class HubServer:
     def record(self, line: str) -> None:
         with self._lock:
             self.log.append(line)
+            self.times.append(time.monotonic())
 
     def requests(self) -> list[str]:
         with self._lock:
             return list(self.log)
 
+    def timed_requests(self) -> list[tuple[float, str]]:
+        with self._lock:
+            return list(zip(self.times, self.log))
+
     def clear_log(self) -> None:
         with self._lock:
             self.log.clear()
+            self.times.clear()
             self.sent.clear()
 
     def bytes_sent(self, suffix: str = "") -> int:
@@ -281,6 +290,13 @@ def repo_tags(files: dict[str, bytes]) -> list[str]:
     return tags
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A client that hung up (a killed scan) is not worth a traceback on stderr."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     hub: HubServer
     protocol_version = "HTTP/1.1"
@@ -341,6 +357,8 @@ class _Handler(BaseHTTPRequestHandler):
         failure = self.hub._take_failure()
         if failure is not None:
             status, retry_after = failure
+            with self.hub._lock:
+                self.hub.faults.append((time.monotonic(), status, f"{self.command} {self.path}"))
             return self._error(status, None, "Too Many Requests" if status == 429 else "Injected failure",
                                {"Retry-After": str(retry_after)} if retry_after is not None else None)
         parts = urlsplit(self.path)

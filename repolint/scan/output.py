@@ -136,7 +136,9 @@ class Output:
         _sync_dir(os.path.dirname(os.path.abspath(self.path)))
 
     def write(self, rec: dict) -> None:
-        data = (json.dumps(rec, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
+        from repolint.reporters import no_surrogates  # a "\\udXXX" from a repo's JSON: strict readers refuse it
+
+        data = (json.dumps(no_surrogates(rec), ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
         with _hold_sigint():
             if self._fd is None:
                 sys.stdout.write(data.decode("ascii"))

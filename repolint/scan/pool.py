@@ -167,8 +167,9 @@ class LocalPool:
                     yield second(ready.popleft())
                     continue
                 pending = list(io_pending) + list(cpu_pending)
-                if pending:
-                    wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                if pending:  # short while the window has room: new items may be waiting
+                    room = not exhausted and len(pending) + len(ready) < window
+                    wait(pending, timeout=0.02 if room else 0.2, return_when=FIRST_COMPLETED)
                 elif exhausted:
                     clean = True
                     return

@@ -123,10 +123,11 @@ def scan(opts: ScanOptions, err=None) -> int:
                                      timeout=opts.timeout, retries=opts.retries, rate=rate, cache_dir=opts.cache_dir,
                                      tmp_dir=tmp, no_cache=opts.no_cache)
             _check_rules(settings)
-            done = out.open(settings["stage"], settings["targets"])
+            done: set = set()  # filled by out.open; read by the sources as they go
+            entries, total = _source(opts, settings, done)
+            done |= out.open(settings["stage"], settings["targets"])
         except (ConfigError, UnknownTarget, OutputError) as exc:
             raise UsageError(str(exc)) from None
-        entries, total = _source(opts, settings, done)
         if out.resume and (out.kept or out.dropped or out.repaired):
             err.write(f"scan: resuming {opts.output}: {out.kept} repos done"
                       f"{f', {out.dropped} error records to retry' if out.dropped else ''}"

@@ -8,9 +8,9 @@
 "siblings", "config", "listing_s"}``; or ``{"spec", "repo", "error"}`` when the repo could
 not be listed), which saves the metadata request. ``settings`` is a plain dict (see
 ``make_settings``: stage, targets, rule selection, endpoint, timeout, retries, request
-budget, cache and temp folders). The result is one record of notes/scan_record.md
-(``schema: repolint-scan/1``), ``status: "error"`` when the repo could not be scanned; it
-never raises for a repo's sake. The same spec and settings give the same record, whichever
+budget, cache and temp folders). The result is one record (``record``'s docstring gives the
+format, ``schema: repolint-scan/1``), ``status: "error"`` when the repo could not be scanned;
+it never raises for a repo's sake. The same spec and settings give the same record, whichever
 engine runs it, except ``timings`` and ``finished``.
 
 The work has two halves so that a pool can run them apart: ``prepare`` (Hub I/O: the
@@ -263,7 +263,31 @@ def finding(d, targets: list[str], stage: str, positions: bool = True) -> dict:
 
 def record(entry: dict, settings: dict, *, stage: str, error: dict | None = None, findings=(),
            model_type=None, timings: dict | None = None, linted: bool = True) -> dict:
-    """One line of scan.jsonl."""
+    """One line of scan.jsonl, format ``repolint-scan/1``::
+
+        {"schema": "repolint-scan/1",
+         "spec": "owner/name@rev",        # as the input gave it (a queried repo: owner/name)
+         "repo": "owner/name",            # null only for an InvalidSpec error
+         "commit": "<40 hex>" | null,     # null when the repo could not even be listed
+         "stage": "listing" | "full",     # the last stage that ran
+         "status": "ok" | "error",        # error: this repo's scan stopped (not: it has findings)
+         "error": null | {"type": "RepoNotFound" | "RevisionNotFound" | "GatedRepo" | "EntryNotFound"
+                          | "DisabledRepo" | "RateLimited" | "HTTPError" | "Timeout" | "ConnectionError"
+                          | "SourceError" | "InvalidSpec" | "InternalError", "message": "one line"},
+         "model_type": str | null,
+         "targets": ["4.57", "5.23", "5.24"],
+         "verdicts": {"4.57": "loads" | "breaks" | "unknown", ...},
+         "findings": [{"code", "name", "severity", "path", "line", "column", "message",
+                       "targets": [...], "stage": "listing" | "full"}],
+         "timings": {"listing_s", "download_s", "lint_s", "total_s"},
+         "repolint": "<version>", "finished": "2025-01-01T12:00:00Z"}
+
+    A target "breaks" when an error-level finding names it; it "loads" after a full lint
+    without one; it is "unknown" at the listing stage without one, for error records, and
+    for repos with nothing repolint reads. Listing findings have null line and column (they
+    come from the Hub's digest of config.json, not the file). An error record after the
+    listing (the download failed) keeps the listing findings. Resume key: (repo, commit),
+    else the spec."""
     targets = list(settings["targets"])
     findings = list(findings)
     verdicts = {}

@@ -1,0 +1,211 @@
+"""Benchmark of `repolint scan` on a loopback Hub (tests/hubserver.py) of synthetic repos.
+
+Each repo is a custom-code model (config.json with auto_map, configuration_*.py, a modeling
+file of ~600 lines, a layers module, generation_config.json, README.md), every one with its
+own class names so that nothing is shared between repos; scans run with --no-cache (no facts
+cache) and a fresh huggingface_hub cache each, --rate high enough never to throttle.
+
+Measured, each scan a fresh `repolint scan --author syn --stage full` process:
+1. repos/s over --repos repos at --jobs 1 and --jobs 2 (the scaling target is >= 1.8x on two
+   cores), wall clock, with the CPU seconds of the scan's process tree;
+2. peak memory (the summed RSS of the scan's process tree, sampled every 0.1 s) for --small
+   repos and for --repos repos at --jobs 2: it should not grow with the number of repos;
+3. a scan at --jobs 2 killed with SIGKILL (the whole process group) once half of the records
+   are written, then resumed with --resume: its records must equal those of the
+   uninterrupted --jobs 2 scan, none lost, none twice (timings and finish times aside).
+Not a test: the numbers depend on the machine and on what else runs; the load average is
+printed with them.
+
+    nice python scripts/bench_scan.py [--repos 1000] [--small 250] [--threads 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from hubserver import HubServer, fake_sha  # noqa: E402
+
+TEMPLATE = ROOT / "tests" / "fixtures" / "custom" / "custom_full"
+BLOCK = '''
+
+class {name}Block{j}(nn.Module):
+    """Block {j} of the {name} model."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.norm = nn.LayerNorm(config.hidden_size)
+        self.proj_in = nn.Linear(config.hidden_size, config.intermediate_size)
+        self.proj_out = nn.Linear(config.intermediate_size, config.hidden_size)
+        self.dropout = nn.Dropout(getattr(config, "dropout_{j}", 0.0))
+        self.scale = config.hidden_size ** -0.5
+
+    def forward(self, hidden_states, attention_mask=None):
+        residual = hidden_states
+        hidden_states = self.norm(hidden_states)
+        hidden_states = self.proj_out(torch.relu(self.proj_in(hidden_states))) * self.scale
+        if attention_mask is not None:
+            hidden_states = hidden_states * attention_mask[..., None]
+        return residual + self.dropout(hidden_states)
+'''
+
+
+def repo_files(i: int, blocks: int = 60) -> dict[str, bytes]:
+    name = f"Syn{i}"
+    sub = lambda text: text.replace("Tiny", name).replace("tiny", f"syn{i}")  # noqa: E731
+    files = {}
+    for src in ("configuration_tiny.py", "modeling_tiny.py", "tiny_layers.py", "generation_config.json"):
+        files[sub(src)] = sub((TEMPLATE / src).read_text()).encode()
+    modeling = f"modeling_syn{i}.py"
+    files[modeling] += "".join(BLOCK.format(name=name, j=j) for j in range(blocks)).encode()
+    config = json.loads(sub((TEMPLATE / "config.json").read_text()))
+    config["auto_map"] = {"AutoConfig": f"configuration_syn{i}.{name}Config",
+                          "AutoModel": f"modeling_syn{i}.{name}Model",
+                          "AutoModelForCausalLM": f"modeling_syn{i}.{name}ForCausalLM"}
+    files["config.json"] = json.dumps(config, indent=2).encode()
+    files["README.md"] = f"# syn/{i}\n\nA synthetic custom-code repo.\n".encode()
+    return files
+
+
+def build_repos(n: int) -> dict:
+    return {f"syn/m{i:05d}": {fake_sha(f"syn/m{i:05d}"): repo_files(i)} for i in range(n)}
+
+
+class TreeSampler:
+    """Peak summed RSS and the CPU seconds of a process and its descendants."""
+
+    def __init__(self, pid: int):
+        import psutil
+
+        self.root = psutil.Process(pid)
+        self.peak = 0
+        self.cpu: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                return
+            rss = 0
+            for p in procs:
+                try:
+                    rss += p.memory_info().rss
+                    t = p.cpu_times()
+                    self.cpu[p.pid] = t.user + t.system
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, rss)
+            self._stop.wait(0.1)
+
+    def stop(self) -> tuple[float, float]:
+        self._stop.set()
+        self._thread.join()
+        return self.peak / 2**20, sum(self.cpu.values())
+
+
+def scan(hub: HubServer, work: Path, name: str, *args, kill_at: int | None = None) -> dict:
+    out = work / f"{name}.jsonl"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING_FACE"))}
+    env.update(HF_ENDPOINT=hub.url, HF_HOME=str(work / f"hf-{name}-{time.monotonic_ns()}"), HF_HUB_DISABLE_TELEMETRY="1",
+               REPOLINT_CACHE_DIR=str(work / "facts"))
+    cmd = [sys.executable, "-m", "repolint", "scan", "--author", "syn", "-o", str(out), "--no-cache",
+           "--rate", "1000000/1", "--no-progress", *map(str, args)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    sampler = TreeSampler(proc.pid)
+    if kill_at is not None:
+        while proc.poll() is None:
+            if out.exists() and out.read_bytes().count(b"\n") >= kill_at:
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+            time.sleep(0.01)
+    _, stderr = proc.communicate()
+    wall = time.perf_counter() - start
+    peak, cpu = sampler.stop()
+    lines = out.read_bytes().count(b"\n") if out.exists() else 0
+    if kill_at is None and proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {stderr[-800:]}")
+    return {"name": name, "wall": wall, "peak_mb": peak, "cpu_s": cpu, "records": lines, "rc": proc.returncode,
+            "stderr": stderr.strip().splitlines()[-1:] or [""], "out": out}
+
+
+def normalized(path: Path) -> dict:
+    recs = {}
+    with open(path, "rb") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            key = (rec["repo"], rec["commit"])
+            if key in recs:
+                raise SystemExit(f"{path}: {key} twice")
+            recs[key] = {k: v for k, v in rec.items() if k not in ("timings", "finished")}
+    return recs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repos", type=int, default=1000)
+    ap.add_argument("--small", type=int, default=250)
+    ap.add_argument("--threads", type=int, default=8)
+    args = ap.parse_args()
+
+    print(f"building {args.repos} synthetic repos ...", flush=True)
+    repos = build_repos(args.repos)
+    sample = repos["syn/m00000"][fake_sha("syn/m00000")]
+    lines = sample["modeling_syn0.py"].count(b"\n")
+    print(f"each: {len(sample)} files, {sum(map(len, sample.values()))} bytes; modeling file {lines} lines", flush=True)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp, HubServer(repos, page_size=1000) as hub:
+        work = Path(tmp)
+
+        def report(r, n):
+            results.append(r)
+            print(f"{r['name']:>22}: {r['records']:5d} records in {r['wall']:7.1f} s = {n / r['wall']:6.2f} repos/s; "
+                  f"peak RSS {r['peak_mb']:6.1f} MiB; CPU {r['cpu_s']:6.1f} s; load {os.getloadavg()[0]:.1f}"
+                  f"  [{r['stderr'][0][:120]}]", flush=True)
+
+        j1 = scan(hub, work, "jobs1", "--jobs", 1, "--threads", args.threads)
+        report(j1, args.repos)
+        j2 = scan(hub, work, "jobs2", "--jobs", 2, "--threads", args.threads)
+        report(j2, args.repos)
+        small = scan(hub, work, f"jobs2-{args.small}", "--jobs", 2, "--threads", args.threads, "--limit", args.small)
+        report(small, args.small)
+        killed = scan(hub, work, "killed", "--jobs", 2, "--threads", args.threads, kill_at=args.repos // 2)
+        report(killed, args.repos)
+        before = killed["records"]
+        resumed = scan(hub, work, "killed", "--jobs", 2, "--threads", args.threads, "--resume")
+        report(resumed, args.repos - before)
+
+        print()
+        print(f"scaling --jobs 2 / --jobs 1: {j1['wall'] / j2['wall']:.2f}x (wall clock); "
+              f"CPU seconds {j1['cpu_s']:.0f} vs {j2['cpu_s']:.0f}")
+        print(f"peak RSS: {small['peak_mb']:.1f} MiB for {args.small} repos, {j2['peak_mb']:.1f} MiB for {args.repos}")
+        a, b = normalized(j2["out"]), normalized(resumed["out"])
+        same = a == b and len(a) == args.repos
+        print(f"SIGKILL after {before} of {args.repos} records (rc {killed['rc']}), resumed: "
+              f"{len(b)} records, {'identical to' if same else 'DIFFERENT from'} the uninterrupted scan")
+        if normalized(j1["out"]) != a:
+            print("WARNING: --jobs 1 and --jobs 2 records differ")
+        else:
+            print("--jobs 1 and --jobs 2 records: identical")
+
+
+if __name__ == "__main__":
+    main()
