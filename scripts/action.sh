@@ -12,9 +12,13 @@
 #   REPOLINT_PYTHON      interpreter for repolint's virtualenv (default python3 on PATH)
 #   REPOLINT_SARIF       "true": also write SARIF to REPOLINT_SARIF_FILE (default repolint.sarif)
 #
-# Runs the checks (annotations: --format github), the full report (in a log group), the
-# JSON report turned into $GITHUB_STEP_SUMMARY, optionally SARIF, and exits with the exit
-# code of the annotated run: 0 clean, 1 findings at or above --fail-on, 2 could not lint.
+#   PIP_CACHE_DIR        pip's cache (action.yml restores and saves it with actions/cache)
+#
+# repolint lints once, writing its JSON report; the annotations (--format github), the full
+# report for the log, the SARIF file and $GITHUB_STEP_SUMMARY are all rendered from that one
+# report (python -m repolint.reporters.convert, the reporters `repolint check` uses, and
+# scripts/action_summary.py). The step exits with repolint's exit code: 0 clean, 1 findings at
+# or above --fail-on, 2 could not lint.
 set -uo pipefail
 
 action_path=${GITHUB_ACTION_PATH:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
@@ -74,34 +78,48 @@ if is_true "${REPOLINT_INSTALL:-true}"; then
   "$py" -m pip install --disable-pip-version-check --quiet "$spec" || die "pip could not install $spec"
   echo "::endgroup::"
   repolint=("$py" -m repolint)
+  rpy=$py
 else
-  command -v repolint >/dev/null || die "install is \"false\" but there is no repolint on PATH"
+  exe=$(command -v repolint) || die "install is \"false\" but there is no repolint on PATH"
   repolint=(repolint)
   py=$(command -v python3 || command -v python) || die "no python3 on PATH for the job summary"
+  # the interpreter repolint is installed in (its console script's shebang), for the converter
+  rpy=
+  read -r shebang <"$exe" || true
+  for candidate in "${shebang#\#!}" "$py"; do
+    if [[ -n $candidate && $candidate != *" "* ]] && "$candidate" -c 'import repolint.reporters.convert' 2>/dev/null; then
+      rpy=$candidate
+      break
+    fi
+  done
+  [[ -n $rpy ]] || die "found no Python that imports the repolint on PATH (needed to render its report)"
 fi
 "${repolint[@]}" --version
 
-# -- lint --------------------------------------------------------------------------------------
-# the action's --format comes last, so it wins over one in REPOLINT_ARGS
-"${repolint[@]}" check "${paths[@]}" ${args[@]+"${args[@]}"} --format github
-rc=$?
-
-# the full report, with code frames, for the log; workflow commands in it are not obeyed
-# (its text quotes the linted files)
-token=$("$py" -c 'import secrets; print(secrets.token_hex(16))')
-echo "::group::repolint report"
-echo "::stop-commands::$token"
-"${repolint[@]}" check "${paths[@]}" ${args[@]+"${args[@]}"} --format full --no-color
-echo "::$token::"
-echo "::endgroup::"
-
+# -- lint, once -----------------------------------------------------------------------------------
+# the action's --format and -o come last, so they win over any in REPOLINT_ARGS
 report="$tmp/repolint-report-$$.json"
 rm -f "$report"
-"${repolint[@]}" check "${paths[@]}" ${args[@]+"${args[@]}"} --format json -o "$report" >/dev/null 2>&1
+"${repolint[@]}" check "${paths[@]}" ${args[@]+"${args[@]}"} --format json -o "$report"
+rc=$?
 
+convert=("$rpy" -m repolint.reporters.convert "$report")
 summary_args=("$report" --exit-code "$rc" --paths "${paths[*]}")
+if [[ -s $report ]]; then
+  "${convert[@]}" --format github  # the annotations
+  # the full report, with code frames, for the log; workflow commands in it are not obeyed
+  # (its text quotes the linted files)
+  token=$("$py" -c 'import secrets; print(secrets.token_hex(16))')
+  echo "::group::repolint report"
+  echo "::stop-commands::$token"
+  "${convert[@]}" --format full
+  echo "::$token::"
+  echo "::endgroup::"
+fi
+
 if $want_sarif; then
-  "${repolint[@]}" check "${paths[@]}" ${args[@]+"${args[@]}"} --format sarif -o "$sarif_file" >/dev/null
+  rm -f "$sarif_file"
+  [[ -s $report ]] && "${convert[@]}" --format sarif -o "$sarif_file"
   if [[ -s $sarif_file ]]; then
     summary_args+=(--sarif-file "$sarif_file")
     [[ -n $output_file ]] && printf 'sarif-file=%s\n' "$sarif_file" >>"$output_file"

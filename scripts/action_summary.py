@@ -92,6 +92,8 @@ def load(report: str) -> list[dict] | None:
             data = json.load(fh)
     except (OSError, ValueError):
         return None
+    if isinstance(data, dict) and isinstance(data.get("diagnostics"), list):  # check --show-compat
+        data = data["diagnostics"]
     if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
         return None
     return data
