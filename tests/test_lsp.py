@@ -4,6 +4,7 @@ stdin / stdout: `python -m repolint server` runs as a subprocess, exactly as an 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -158,6 +159,64 @@ async def test_custom_code_quick_fix(client: LanguageClient, tmp_path):
         range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
         context=types.CodeActionContext(diagnostics=[])))
     assert not none
+
+
+def apply_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """The text with LSP edits (UTF-16 positions) applied, as an editor applies them."""
+    lines = text.split("\n")
+
+    def offset(pos: types.Position) -> int:
+        line = lines[pos.line]
+        chars = units = 0
+        while units < pos.character:
+            units += len(line[chars].encode("utf-16-le")) // 2
+            chars += 1
+        return sum(len(x) + 1 for x in lines[:pos.line]) + chars
+
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[:offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+    return text
+
+
+def whole(text: str) -> types.Range:
+    return types.Range(start=types.Position(line=0, character=0), end=types.Position(line=len(text.split("\n")), character=0))
+
+
+@pytest.mark.asyncio
+async def test_json_quick_fixes_and_a_fix_in_another_file(client: LanguageClient, tmp_path):
+    """Safe fixes that edit config.json: one quick fix per finding in the requested range;
+    a finding in modeling_tiny.py whose fix edits config.json (not open: read from disk)."""
+    await start(client)
+    folder = tmp_path / "misspelled"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "custom_broken" / "automap_module_misspelled", folder)
+    uri = open_file(client, folder / "config.json", "json")
+    text = (folder / "config.json").read_text(encoding="utf-8")
+    found = await diagnostics(client, uri, lambda ds: "RL304" in codes(ds))
+    rl304 = [d for d in found if d.code == "RL304"]
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=whole(text),
+        context=types.CodeActionContext(diagnostics=rl304)))
+    assert len(actions) == len(rl304) >= 2
+    assert all(set(a.edit.changes) == {uri} for a in actions)
+    fixed = apply_edits(text, [e for a in actions for e in a.edit.changes[uri]])
+    assert "modelling_tiny." in fixed
+    replace_text(client, uri, 2, fixed)
+    assert "RL304" not in codes(await diagnostics(client, uri, lambda ds: "RL304" not in codes(ds)))
+
+    other = tmp_path / "unregistered"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "custom_broken" / "register_missing_from_automap", other)
+    py_uri = open_file(client, other / "modeling_tiny.py", "python")
+    found = await diagnostics(client, py_uri, lambda ds: "RL605" in codes(ds))
+    (rl605,) = [d for d in found if d.code == "RL605"]
+    (action,) = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=py_uri), range=rl605.range,
+        context=types.CodeActionContext(diagnostics=[rl605])))
+    config_uri = from_fs_path(str(other / "config.json"))
+    assert set(action.edit.changes) == {config_uri}
+    config_text = (other / "config.json").read_text(encoding="utf-8")
+    patched = apply_edits(config_text, action.edit.changes[config_uri])
+    assert '"AutoModelForCausalLM": "modeling_tiny.TinyForCausalLM"' in patched
+    json.loads(patched)  # still JSON
 
 
 @pytest.mark.asyncio
