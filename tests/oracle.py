@@ -2,7 +2,8 @@
 by repolint: reads a JSON list of jobs on stdin, prints a JSON list of outcomes.
 
 A job: {"dir": path, "loader": "AutoConfig" | "AutoTokenizer" | ... | "GenerationConfig",
-        "trust_remote_code": bool | null}
+        "trust_remote_code": bool | null, "from_config": bool (optional: an AutoModel* built
+        with from_config on the meta device, for repos without weights)}
 An outcome: {"ok": bool, "error": "ExceptionType: first line", "class": loaded class name,
              "size": vocabulary size for tokenizers}
 """
@@ -29,6 +30,12 @@ def load(job: dict) -> dict:
     try:
         if loader == "GenerationConfig":
             obj = transformers.GenerationConfig.from_pretrained(job["dir"])
+        elif job.get("from_config"):
+            import torch
+
+            config = transformers.AutoConfig.from_pretrained(job["dir"], **kwargs)
+            with torch.device("meta"):
+                obj = getattr(transformers, loader).from_config(config, **kwargs)
         else:
             obj = getattr(transformers, loader).from_pretrained(job["dir"], **kwargs)
     except BaseException as exc:  # noqa: BLE001 - the outcome is the point
