@@ -201,7 +201,6 @@ class UnknownAutoClass(Rule):
                     + (f", and {meant}.from_pretrained fails on this repo (no built-in class for its model type)" if failing else ""),
                     pointer=ptr,
                     at_key=True,
-                    help=f"Did you mean {suggestion[0]!r}?" if suggestion else None,
                     fix=auto_class_key_fix(ctx, file_name, ptr, value, meant) if meant and meant not in auto_map else None,
                     severity="error" if failing else None,
                 )
@@ -226,7 +225,7 @@ class MissingModule(Rule):
         "(modelling_x.XModel -> modeling_x.XModel): safe when the class is of the Auto class's kind, "
         "unsafe when repolint cannot tell its kind, no fix when it is of another kind."
     )
-    invalid = [Example({"config.json": '{\n  "auto_map": {\n    "AutoModel": "modeling_x.XModel"\n  }\n}\n', "modelling_x.py": ""}, [("config.json", 3)])]
+    invalid = [Example({"config.json": '{\n  "auto_map": {\n    "AutoModel": "modeling_x.XModel"\n  }\n}\n', "modelling_x.py": "from transformers import PreTrainedModel\n\n\nclass XModel(PreTrainedModel):\n    pass\n"}, [("config.json", 3)])]
     valid = [Example({"config.json": '{\n  "auto_map": {\n    "AutoModel": "modeling_x.XModel"\n  }\n}\n', "modeling_x.py": ""})]
 
     def check(self, ctx):
