@@ -52,7 +52,7 @@ def task(hub, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pool():
-    with DaskPool(None, workers=2) as engine:
+    with DaskPool(None, workers=2, threads=2) as engine:  # two single-threaded worker processes
         yield engine
 
 
@@ -97,6 +97,17 @@ def test_local_cluster_has_two_single_threaded_workers(pool):
     assert all(addr.startswith("tcp://127.0.0.1:") for addr in workers)
     pids = set(pool.client.run(os.getpid).values())
     assert len(pids) == 2 and os.getpid() not in pids  # processes, not threads of this one
+
+
+def test_threads_are_shared_by_the_local_workers():
+    with DaskPool(None, jobs=2, threads=7) as engine:
+        workers = engine.client.scheduler_info()["workers"]
+        assert sorted(w["nthreads"] for w in workers.values()) == [4, 4] and engine.threads() == 8
+        assert sorted(engine.map_unordered(slow_identity, range(20))) == list(range(20))
+        address = engine.client.scheduler.address
+    assert DaskPool(None, 3, threads=1).threads_per_worker == 1
+    with pytest.raises(EngineError):  # closed with the pool
+        DaskPool(address, connect_timeout=1).start()
 
 
 def test_dask_gives_the_local_pools_records(pool, task):

@@ -17,9 +17,13 @@
   a task that killed ``distributed.scheduler.allowed-failures`` + 1 workers (3 + 1 by default)
   ends as ``fn.failed(item, exc)`` — an error record — instead of stopping the scan.
 - Leaving the loop early (break, an exception, Ctrl-C) cancels what is in flight.
-- ``address=None``: a ``LocalCluster`` on this machine, ``workers`` processes of one thread
-  each (no dashboard, listening on 127.0.0.1 only), closed with the pool. A given address is
-  an existing cluster whose workers have the same repolint installed (checked on connect).
+- ``address=None``: a ``LocalCluster`` on this machine, ``workers`` processes (``jobs`` is
+  the same, the local pool's name) sharing ``threads`` threads (no dashboard, no profiler,
+  listening on 127.0.0.1 only), closed with the pool. Threads overlap one repo's Hub I/O
+  with another's lint (which holds the GIL: one process per core); with one thread a worker
+  waits for each download, which halved the throughput on the loopback benchmark
+  (scripts/bench_engine.py). A given address is an existing cluster whose workers have the
+  same repolint installed (checked on connect); its threads are the workers' own.
 
 Why Dask and not Ray: see README ("Scanning on a cluster").
 """
@@ -46,10 +50,11 @@ def _repolint_version() -> str:
 
 
 class DaskPool:
-    def __init__(self, address: str | None = None, workers: int = 2, *, jobs: int | None = None,
+    def __init__(self, address: str | None = None, workers: int = 2, *, jobs: int | None = None, threads: int = 8,
                  connect_timeout: float | None = None):
         self.address = address
         self.workers = max(1, int(jobs if jobs is not None else workers))
+        self.threads_per_worker = max(1, -(-int(threads) // self.workers))  # ceil: each worker at least 1
         self.connect_timeout = connect_timeout  # None: Dask's distributed.comm.timeouts.connect (30 s)
         self._cluster = None
         self._client = None
@@ -71,9 +76,15 @@ class DaskPool:
             raise EngineError("the dask engine needs the cluster extra: pip install 'repolint[cluster]'") from None
         try:
             if self.address is None:
-                self._cluster = LocalCluster(
-                    n_workers=self.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                    dashboard_address=None, worker_dashboard_address=None, silence_logs=logging.ERROR)
+                import dask
+
+                with dask.config.set({"distributed.worker.profile.enabled": False}):  # its sampling costs CPU
+                    self._cluster = LocalCluster(
+                        n_workers=self.workers, threads_per_worker=self.threads_per_worker, processes=True,
+                        host="127.0.0.1", dashboard_address=None, worker_dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                        # its health/metrics HTTP server: any free port, not 8787 (another cluster's)
+                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
                 self._client = Client(self._cluster, set_as_default=False)
             else:
                 timeout = {} if self.connect_timeout is None else {"timeout": self.connect_timeout}
