@@ -57,6 +57,8 @@ CASES = [
          "RL404", "safe", "AutoTokenizer", "other-class"),
     Case("image-processor-typo", "valid/vit", ("preprocessor_config.json", '"ViTImageProcessor"', '"VitImageProcessor"'),
          "RL401", "safe", "AutoImageProcessor", "fails"),
+    Case("feature-extractor-typo", "valid/whisper", ("processor_config.json", '"WhisperFeatureExtractor"', '"WhisperFeatureExtracter"'),
+         "RL402", "safe", "AutoFeatureExtractor", "fails"),
     Case("dtype-with-module-prefix", "valid/bert", ("config.json", '"dtype": "float32"', '"dtype": "torch.float32"'),
          "RL205", "safe", "AutoConfig", "fails"),
     Case("dtype-typo", "valid/bert", ("config.json", '"dtype": "float32"', '"dtype": "float33"'),
