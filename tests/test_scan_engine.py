@@ -231,3 +231,40 @@ def test_scan_with_an_unreachable_scheduler_is_a_usage_error(tmp_path):
                    "--no-progress", env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})  # Dask's own setting
     assert proc.returncode == 2 and proc.stderr.startswith("repolint: error: "), proc.stderr
     assert "tcp://127.0.0.1:9" in proc.stderr
+
+
+def test_losing_the_scheduler_stops_the_scan_with_an_engine_error():
+    """A cluster that goes away is the engine's failure, not the repos': no error records for
+    the repos in flight, an EngineError (the CLI: one line, exit 2; --resume continues)."""
+    import socket
+    import subprocess
+    import sys
+
+    import dask
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+    common = ["--dashboard-address", "127.0.0.1:0"]
+    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                               "--port", str(port), *common], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)]
+    try:
+        procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                       "--host", "127.0.0.1", *common], env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL))
+        results = []
+        with dask.config.set({"distributed.comm.timeouts.connect": "5s"}), DaskPool(address, connect_timeout=60) as engine:
+            with pytest.raises(EngineError) as info:
+                for result in engine.map_unordered(slow_identity, range(500)):
+                    results.append(result)
+                    if len(results) == 5:
+                        procs[0].kill()
+        assert "scheduler" in str(info.value) and "\n" not in str(info.value)
+        assert 5 <= len(results) < 500 and len(set(results)) == len(results)
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()

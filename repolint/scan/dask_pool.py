@@ -98,12 +98,13 @@ class DaskPool:
     def _check_workers(self) -> None:
         from repolint import __version__
 
-        try:
-            versions = self._client.run(_repolint_version)
-        except Exception as exc:  # noqa: BLE001 - a worker without repolint cannot unpickle the probe
+        try:  # the scheduler unpickles the tasks too
+            versions = {"the scheduler": self._client.run_on_scheduler(_repolint_version),
+                        **self._client.run(_repolint_version)}
+        except Exception as exc:  # noqa: BLE001 - a process without repolint cannot unpickle the probe
             self.close()
-            raise EngineError(f"the Dask workers cannot import repolint (install repolint {__version__} "
-                              f"on every worker): {type(exc).__name__}: {exc}") from None
+            raise EngineError(f"the Dask scheduler and workers cannot import repolint (install repolint {__version__} "
+                              f"on each): {type(exc).__name__}: {' '.join(str(exc).split())}") from None
         wrong = {w: v for w, v in versions.items() if v != __version__}
         if wrong:
             self.close()
@@ -162,7 +163,11 @@ class DaskPool:
                 item = pending.pop(future)
                 try:
                     result = future.result()
-                except Exception as exc:  # noqa: BLE001 - KilledWorker, or fn raised: one result per item
+                except Exception as exc:  # noqa: BLE001
+                    if future.status != "error":  # cancelled, lost, or the result could not be fetched
+                        raise EngineError(f"the Dask cluster stopped the scan: {type(exc).__name__}: "
+                                          f"{' '.join(str(exc).split())}") from None
+                    # the task's own failure (KilledWorker, or fn raised): one result per item
                     result = LocalPool._failed(fn, item, exc)  # fn.failed(item, exc), as the local pool
                 finally:
                     future.release()
