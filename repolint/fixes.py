@@ -109,8 +109,11 @@ def plan(results, unsafe: bool | None = None) -> list[FileChange]:
 
 def _change(result, rel: str, diags) -> FileChange | None:
     path = os.path.realpath(os.path.join(result.repo.root, rel))  # a symlink stays a symlink
-    with open(path, encoding="utf-8", newline="") as fh:
-        text = fh.read()
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            text = fh.read()
+    except UnicodeDecodeError:  # changed since it was linted: not the text the edits were made for
+        return None
     lines = physical_lines(text)
     spans = []
     for d in diags:

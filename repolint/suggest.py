@@ -24,7 +24,8 @@ def close_matches(word: str, candidates, n: int = 1, cutoff: float = CUTOFF) -> 
     if not isinstance(word, str) or not word:
         return []
     pool = [c for c in candidates if isinstance(c, str)]
-    folded = [c for c in pool if c.lower() == word.lower() and c != word]
+    low = word.lower()
+    folded = [c for c in pool if len(c) == len(word) and c.lower() == low and c != word]
     rest = difflib.get_close_matches(word, pool, n=n + len(folded), cutoff=cutoff)
     return list(dict.fromkeys([*sorted(folded), *rest]))[:n]
 
@@ -61,7 +62,8 @@ def unique_match(word: str, candidates) -> str | None:
     pool = {c for c in candidates if isinstance(c, str)}
     if word in pool:
         return None
-    folded = [c for c in pool if c.lower() == word.lower()]
+    low = word.lower()
+    folded = [c for c in pool if len(c) == len(word) and c.lower() == low]
     if folded:
         return folded[0] if len(folded) == 1 else None
     limit = _limit(word)

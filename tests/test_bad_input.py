@@ -226,7 +226,8 @@ def test_control_characters_in_folder_and_file_names_are_escaped(tmp_path, fmt):
     lines = r.stdout.splitlines()
     heads = [line for line in lines if "RL201" in line or "RL304" in line]
     assert len(heads) == 2 and all(h.startswith("a\\nb\\x1b[31m/config.json:1:") for h in heads), lines
-    assert lines[-1] == "Found 2 errors in a\\nb\\x1b[31m."
+    assert lines[-2:] == ["Found 2 errors in a\\nb\\x1b[31m.",  # and the model_type typo's fix, unsafe (hidden)
+                          "No fixes available (1 hidden fix can be enabled with the --unsafe-fixes option)."]
 
 
 def test_file_system_oddities(tmp_path):
