@@ -313,8 +313,10 @@ class UnknownTokenizerClass(Rule):
     uses_knowledge = True
     why = (
         "AutoTokenizer resolves `tokenizer_class` by name (the `Fast` suffix is stripped in 5.x). "
-        "transformers 5 falls back to a generic TokenizersBackend for an unknown name, silently "
-        "dropping the class's special behaviour; 4.x raises `Tokenizer class X does not exist`."
+        "transformers 5 silently falls back to a generic TokenizersBackend built from tokenizer.json for an "
+        "unknown name in tokenizer_config.json, dropping the class's own behaviour (another class than the repo "
+        "declares); without tokenizer.json it fails, and 4.x raises `Tokenizer class X does not exist`. "
+        "config.json's tokenizer_class is read only when tokenizer_config.json names no class."
     )
     fix_text = "Use the exact tokenizer class name, or ship the class and list it in auto_map[\"AutoTokenizer\"]."
     fix_applicability = "mixed"
@@ -328,21 +330,58 @@ class UnknownTokenizerClass(Rule):
         if _auto_map_has(ctx, "AutoTokenizer", *sources):
             return
         known = ctx.knowledge.classes("tokenizer")
+        own = (ctx.obj("tokenizer_config.json") or {}).get("tokenizer_class")
         for file_name in ("tokenizer_config.json", "config.json"):
             data = ctx.obj(file_name)
             value = data.get("tokenizer_class") if data else None
             if isinstance(value, str) and value and not _known(value, known):
+                if file_name == "config.json" and isinstance(own, str) and own:
+                    # AutoTokenizer reads config.json's tokenizer_class only when tokenizer_config.json
+                    # names none (verified on 5.24 and 4.57: the repo loads tokenizer_config.json's class)
+                    yield Finding(file_name, f"tokenizer_class {value!r} is not a tokenizer of transformers "
+                                  f"{ctx.knowledge.label}; AutoTokenizer does not read it (tokenizer_config.json's "
+                                  f"{own!r} wins)", pointer="/tokenizer_class", severity="info",
+                                  help=_suggest(value, known))
+                    continue
                 written_by_5 = value == "TokenizersBackend" and ctx.knowledge.major < 5
+                substitute = _tokenizer_fallback(ctx, file_name, value)
                 yield Finding(
                     file_name,
                     f"tokenizer_class {value!r} is not a tokenizer of transformers {ctx.knowledge.label}"
                     + (" (transformers 5's save_pretrained writes it; 4.x raises \"Tokenizer class TokenizersBackend "
                        "does not exist\")" if written_by_5 else ""),
                     pointer="/tokenizer_class",
+                    # the message stays release-neutral (one finding across targets); what 5.x does instead is help
                     help=("Name the model's own tokenizer class (e.g. \"LlamaTokenizerFast\") so that 4.x loads it too."
-                          if written_by_5 else _suggest(value, known)),
+                          if written_by_5 else " ".join(filter(None, (
+                              _suggest(value, known),
+                              f"transformers {ctx.knowledge.label} does not fail: AutoTokenizer silently falls back to "
+                              f"{substitute}, without the named class's own behaviour." if substitute else None))) or None),
                     fix=None if written_by_5 else _name_fix(ctx, file_name, "/tokenizer_class", value, known, "tokenizers"),
                 )
+
+
+_GENERIC_TOKENIZERS = frozenset({"TokenizersBackend", "PythonBackend", "PreTrainedTokenizerFast", "MistralCommonBackend"})
+
+
+def _tokenizer_fallback(ctx, file_name: str, value: str) -> str | None:
+    """What transformers 5 silently loads instead of an unknown tokenizer_class (None: it fails). Verified
+    on 5.24 (tests/test_agreement.py): an unknown name in tokenizer_config.json, or one in
+    config.json for a model type whose registered tokenizer is a class of its own, gives a generic
+    TokenizersBackend built from tokenizer.json (for the model types transformers knows to declare
+    a wrong class on the Hub, the registered class); without tokenizer.json, or for config.json's
+    name otherwise, loading fails. 4.x always fails."""
+    if ctx.knowledge.major < 5 or not ctx.repo.exists("tokenizer.json"):
+        return None
+    model_type = (ctx.obj("config.json") or {}).get("model_type")
+    registered = ctx.knowledge.mapping("tokenizers").get(model_type) if isinstance(model_type, str) else None
+    registered = registered[0].removesuffix("Fast") if registered and isinstance(registered[0], str) else None
+    specialised = registered is not None and registered not in _GENERIC_TOKENIZERS and registered != value.removesuffix("Fast")
+    if specialised and model_type in ctx.knowledge.data.get("models_with_incorrect_hub_tokenizer_class", ()):
+        return f"the class it registers for model_type {model_type!r}, {registered}"
+    if file_name == "tokenizer_config.json" or specialised:
+        return "a generic TokenizersBackend built from tokenizer.json"
+    return None
 
 
 @register

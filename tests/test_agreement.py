@@ -84,6 +84,10 @@ VARIANTS = [
     V("processor-no-class-returns-tokenizer", "bert", "processor_config.json", None, "{}\n", "RL406", None, "AutoProcessor", "returns:Tokenizer"),
     V("processor-no-class-nothing-loads", "vit", "processor_config.json", None, '{\n  "do_resize": true\n}\n', "RL406", None, "AutoProcessor", "fails", delete=("preprocessor_config.json",)),
     V("tokenizer-class", "bert", "tokenizer_config.json", '"BertTokenizer"', '"BertTokeniser"', "RL404", '"tokenizer_class"', "AutoTokenizer", "other-class:BertTokenizer"),
+    V("tokenizer-class-no-tokenizer-json", "bert", "tokenizer_config.json", '"BertTokenizer"', '"BertTokeniser"', "RL404", '"tokenizer_class"', "AutoTokenizer", "fails", delete=("tokenizer.json",)),
+    V("tokenizer-class-in-config-json", "bert", "config.json", '"model_type": "bert",', '"model_type": "bert",\n  "tokenizer_class": "BertTokeniser",', "RL404", '"tokenizer_class"', "AutoTokenizer", "other-class:BertTokenizer", delete=("tokenizer_config.json",)),
+    V("tokenizer-class-in-config-json-no-registered-class", "llama", "config.json", '"model_type": "llama",', '"model_type": "llama",\n  "tokenizer_class": "LlamaTokenizerFats",', "RL404", '"tokenizer_class"', "AutoTokenizer", "fails", delete=("tokenizer_config.json",)),
+    V("tokenizer-class-in-config-json-shadowed", "bert", "config.json", '"model_type": "bert",', '"model_type": "bert",\n  "tokenizer_class": "BertTokeniser",', "RL404", '"tokenizer_class"', "AutoTokenizer", "loads"),
     V("tokenizer-files-missing", "bert", "tokenizer.json", "<delete>", "", "RL405", '"tokenizer_class"', "AutoTokenizer", "empty-tokenizer", report_file="tokenizer_config.json"),
     V("greedy-num-return-sequences", "gpt2", "generation_config.json", '"bos_token_id": 0,', '"bos_token_id": 0,\n  "num_return_sequences": 3,', "RL501", '"num_return_sequences"', "GenerationConfig", "fails"),
 ]
