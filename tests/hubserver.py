@@ -77,7 +77,7 @@ class HubServer:
             for sha in revisions:
                 if not re.fullmatch(r"[0-9a-f]{40}", sha):
                     raise ValueError(f"{repo_id}: revision {sha!r} is not a 40-hex commit id (use fake_sha)")
-        self.repos = repos
+        self.repos = {rid: dict(revs) for rid, revs in repos.items()}  # remove() must not touch the caller's dict
         self.branches = {rid: {"main": list(revs)[-1]} for rid, revs in repos.items() if revs}
         for rid, refs in (branches or {}).items():
             self.branches.setdefault(rid, {}).update(refs)

@@ -80,6 +80,15 @@ def run_scan(hub, home, *args, timeout=120):
                           stdin=subprocess.DEVNULL, timeout=timeout)
 
 
+def scan_here(hub, tmp: Path, *args) -> tuple[int, str]:
+    """`repolint scan` in this process (click's runner): (exit code, stderr)."""
+    from repolint.cli import cli
+
+    result = CliRunner().invoke(cli, ["scan", "--endpoint", hub.url, "--cache-dir", str(tmp / "hf-cache"),
+                                      *map(str, args)], catch_exceptions=False)
+    return result.exit_code, result.stderr
+
+
 def records(path) -> list[dict]:
     return list(read_records(str(path)))
 
@@ -124,15 +133,20 @@ def full_run(hub, tmp_path_factory):
 # -- the listing stage ------------------------------------------------------------------------
 
 
-def test_listing_stage_needs_only_the_listing(hub, tmp_path):
+@pytest.fixture(scope="module")
+def listing_run(hub, tmp_path_factory):
+    """A listing-stage scan of every acme repo: (records by repo, the requests it made)."""
+    tmp = tmp_path_factory.mktemp("listing")
     hub.clear_log()
-    out = tmp_path / "listing.jsonl"
-    r = run_scan(hub, tmp_path, "--author", "acme", "--stage", "listing", "-o", out)
+    r = run_scan(hub, tmp, "--author", "acme", "--stage", "listing", "-o", tmp / "listing.jsonl")
     assert r.returncode == 0, r.stderr
-    requests = hub.requests()
+    return {rec["repo"]: rec for rec in records(tmp / "listing.jsonl")}, hub.requests()
+
+
+def test_listing_stage_needs_only_the_listing(listing_run):
+    recs, requests = listing_run
     assert requests and all(line.startswith("GET /api/models?") for line in requests), requests  # no per-repo call
     assert sum("cursor=" in line for line in requests) == 2  # 7 repos, pages of 3: Link followed twice
-    recs = {rec["repo"]: rec for rec in records(out)}
     assert sorted(recs) == ACME
     for rec in recs.values():
         assert rec["schema"] == SCHEMA and rec["stage"] == "listing" and rec["status"] == "ok"
@@ -148,13 +162,11 @@ def test_listing_stage_needs_only_the_listing(hub, tmp_path):
     assert recs["acme/custom"]["model_type"] == "compat-net" and recs["acme/weights-only"]["model_type"] is None
 
 
-def test_listing_findings_are_confirmed_by_the_full_stage(hub, tmp_path, full_run):
+def test_listing_findings_are_confirmed_by_the_full_stage(listing_run, full_run):
     """The listing stage runs the rules on the Hub's digest of config.json: everything it
     reports, the full lint of the downloaded files reports too."""
-    out = tmp_path / "listing.jsonl"
-    assert run_scan(hub, tmp_path, "--author", "acme", "--stage", "listing", "-o", out).returncode == 0
     listed = 0
-    for rec in records(out):
+    for rec in listing_run[0].values():
         full = {(f["code"], f["path"], f["message"], tuple(f["targets"])) for f in full_run[rec["repo"]]["findings"]}
         for f in rec["findings"]:
             listed += 1
@@ -205,11 +217,11 @@ def test_a_file_of_specs(hub, tmp_path):
     assert missing["stage"] == "listing" and "\n" not in missing["error"]["message"]
     assert bad["error"]["type"] == "InvalidSpec" and bad["repo"] is None
     assert "5 repos" in r.stderr and "2 errors" in r.stderr
-    # --fail-on-findings: 1 when a repo breaks on a target, else 0 (records to stdout without -o)
-    r = run_scan(hub, tmp_path, specs, "--stage", "listing", "--fail-on-findings")
-    assert r.returncode == 1 and len(r.stdout.splitlines()) == 5
+    # --fail-on-findings: 1 when a repo breaks on a target, else 0
+    code, _ = scan_here(hub, tmp_path, specs, "--stage", "listing", "--fail-on-findings", "-o", tmp_path / "a.jsonl")
+    assert code == 1 and len(records(tmp_path / "a.jsonl")) == 5
     specs.write_text("acme/bert\n")
-    assert run_scan(hub, tmp_path, specs, "--stage", "listing", "--fail-on-findings").returncode == 0
+    assert scan_here(hub, tmp_path, specs, "--stage", "listing", "--fail-on-findings", "-o", tmp_path / "b.jsonl")[0] == 0
 
 
 def test_usage_errors(tmp_path):
@@ -354,9 +366,12 @@ def test_rate_limit_backoff(tmp_path, full_run):
         quiet = [line for t, line in server.timed_requests() if last + 0.3 < t < last + 0.9]
         assert not quiet, f"requests sent while the Hub asked to wait: {quiet}"
     assert "6 rate-limited" in r.stderr
-    got = keyed(records(out))
-    want = keyed(full_run.values())
-    assert {k: {**v, "spec": None} for k, v in got.items()} == {k: {**v, "spec": None} for k, v in want.items()}
+    got = {k: {**v, "spec": None} for k, v in keyed(records(out)).items()}
+    want = {k: {**v, "spec": None} for k, v in keyed(full_run.values()).items()}
+    assert got.keys() == want.keys()
+    for key in want:
+        assert got[key] == want[key], (key, [f for f in got[key]["findings"] if f not in want[key]["findings"]],
+                                       [f for f in want[key]["findings"] if f not in got[key]["findings"]], r.stderr)
 
 
 def test_server_errors_exhaust_the_retries_then_resume_retries(tmp_path, full_run):
@@ -370,8 +385,8 @@ def test_server_errors_exhaust_the_retries_then_resume_retries(tmp_path, full_ru
         first = {rec["spec"]: rec for rec in records(out)}
         assert first["acme/bert"]["status"] == "error" and first["acme/bert"]["error"]["type"] == "HTTPError"
         assert "500" in first["acme/bert"]["error"]["message"] and first["acme/custom"]["status"] == "ok"
-        r = run_scan(server, tmp_path, specs, "-o", out, "--resume")
-        assert r.returncode == 0 and "1 error records to retry" in r.stderr, r.stderr
+        code, stderr = scan_here(server, tmp_path, specs, "-o", out, "--resume")
+        assert code == 0 and "1 error records to retry" in stderr, stderr
     again = {rec["spec"]: rec for rec in records(out)}
     assert len(records(out)) == 2 and again["acme/bert"]["status"] == "ok"
     assert norm(again["acme/bert"]) == {**norm(full_run["acme/bert"]), "spec": "acme/bert"}
@@ -385,8 +400,8 @@ def test_a_repo_that_disappears_mid_scan(tmp_path, full_run):
     out = tmp_path / "scan.jsonl"
     with HubServer(REPOS) as server:
         server.vanish_after("acme/broken", 1)  # its listing answers; the download does not
-        r = run_scan(server, tmp_path, specs, "-o", out)
-        assert r.returncode == 0, r.stderr
+        code, stderr = scan_here(server, tmp_path, specs, "-o", out)
+        assert code == 0, stderr
     recs = {rec["repo"]: rec for rec in records(out)}
     gone = recs["acme/broken"]
     assert gone["status"] == "error" and gone["error"]["type"] == "RepoNotFound" and gone["stage"] == "full"
@@ -437,3 +452,41 @@ def test_retries_honour_retry_after():
         with_retries(lambda: (_ for _ in ()).throw(not_found), 3, sleep=slept.append)
     assert len(slept) == 2  # a 404 is not retried
     assert classify(not_found)["type"] == "HTTPError"
+
+
+def test_hub_queries(hub):
+    """--author / --search / --filter / --limit reach list_models; each entry carries what the
+    listing stage needs."""
+    from repolint.scan.inputs import query_entries
+    from repolint.scan.work import make_settings
+
+    settings = make_settings(endpoint=hub.url)
+
+    def listed(**query):
+        return [e["repo"] for e in query_entries(settings, **query)]
+
+    assert listed(search="bert") == ["acme/bert", "other/bert"]
+    assert listed(filters=["custom_code"]) == ["acme/broken", "acme/custom", "acme/custom-full", "acme/module-missing"]
+    assert listed(filters=["custom_code", "safetensors"]) == ["acme/custom"]
+    assert listed(author="acme", limit=4) == ACME[:4]
+    entry = next(query_entries(settings, search="acme/broken"))
+    assert entry["commit"] == fake_sha("acme/broken") and "config.json" in entry["siblings"]
+    assert entry["config"]["model_type"] == "lama" and "hidden_size" not in entry["config"]
+
+
+def test_the_budget_leaves_other_requests_alone(hub):
+    """Once a scan has hooked huggingface_hub's client, requests outside a scan session are
+    neither counted nor held back."""
+    from huggingface_hub import HfApi
+
+    from repolint.scan import hubio
+
+    budget = hubio.install(1, 60)
+    try:
+        before = budget.stats()["requests"]
+        start = time.monotonic()
+        for _ in range(3):
+            HfApi(endpoint=hub.url).model_info("acme/bert")
+        assert time.monotonic() - start < 5 and budget.stats()["requests"] == before
+    finally:
+        hubio.install(3000, 300)

@@ -5,9 +5,9 @@
   process, plus a pause that a 429 / 503 answer imposes on all of them (its ``Retry-After``
   seconds, else an exponential backoff). ``install(requests, period)`` hooks it into
   huggingface_hub's HTTP client (``set_client_factory``), so every request huggingface_hub
-  and repolint.sources make (metadata, listing pages, downloads, range requests) is counted
-  and throttled. One budget per process: a process that scans (the local pool's I/O
-  threads, or one worker of a distributed engine) installs it once.
+  and repolint.sources make (metadata, listing pages, downloads, range requests) while a
+  ``session`` is open is counted and throttled. One budget per process: a process that scans
+  (the local pool's I/O threads, or one worker of a distributed engine) installs it once.
 - ``with_retries(op, retries)``: runs ``op``; a rate limit, a 5xx answer, a timeout or a
   broken connection is retried after the server's ``Retry-After`` or an exponential
   backoff with jitter; anything else (404, 401, ...) is raised at once.
@@ -21,6 +21,7 @@ huggingface_hub is imported on first use only.
 from __future__ import annotations
 
 import collections
+import contextlib
 import email.utils
 import logging
 import random
@@ -102,14 +103,17 @@ class Budget:
 
 
 _BUDGET: Budget | None = None
-_INSTALL_LOCK = threading.Lock()
+_LOCK = threading.Lock()
+_active = 0  # threads inside session(): the hooks act only then
+_log_level: int | None = None
 
 
 def install(requests: int, period: float) -> Budget:
     """The process's budget, hooked into huggingface_hub's HTTP client on the first call
-    (later calls only change its numbers)."""
+    (later calls only change its numbers). The hooks count and throttle requests only while
+    a ``session`` is open, so other users of huggingface_hub in the process are left alone."""
     global _BUDGET
-    with _INSTALL_LOCK:
+    with _LOCK:
         if _BUDGET is not None:
             _BUDGET.configure(requests, period)
             return _BUDGET
@@ -127,9 +131,31 @@ def install(requests: int, period: float) -> Budget:
             return client
 
         huggingface_hub.set_client_factory(factory)
-        logging.getLogger("huggingface_hub").setLevel(logging.ERROR)  # its retry warnings; we report ourselves
         _BUDGET = budget
         return budget
+
+
+@contextlib.contextmanager
+def session(requests: int, period: float):
+    """Scan requests happen inside: the budget applies and huggingface_hub's retry warnings
+    are muted (the scan reports itself). The first session to open clears a past cancel."""
+    global _active, _log_level
+    budget = install(requests, period)
+    with _LOCK:
+        if _active == 0:
+            _CANCEL.clear()
+            logger = logging.getLogger("huggingface_hub")
+            _log_level = logger.level
+            logger.setLevel(logging.ERROR)
+        _active += 1
+    try:
+        yield budget
+    finally:
+        with _LOCK:
+            _active -= 1
+            if _active == 0 and _log_level is not None:
+                logging.getLogger("huggingface_hub").setLevel(_log_level)
+                _log_level = None
 
 
 def current() -> Budget | None:
@@ -138,10 +164,12 @@ def current() -> Budget | None:
 
 def _hook(client, budget: Budget) -> None:
     def on_request(_request):
-        budget.acquire()
+        if _active:
+            budget.acquire()
 
     def on_response(response):
-        budget.answered(response.status_code, retry_after_seconds(response.headers))
+        if _active:
+            budget.answered(response.status_code, retry_after_seconds(response.headers))
 
     hooks = client.event_hooks
     client.event_hooks = {"request": [*hooks.get("request", []), on_request],

@@ -79,13 +79,13 @@ def query_entries(settings: dict, *, author=None, search=None, filters=(), limit
 
     from repolint.scan import hubio
 
-    hubio.install(*settings["rate"])
     api = HfApi(endpoint=settings.get("endpoint"))
     listing = api.list_models(author=author or None, search=search or None, filter=list(filters) or None,
                               limit=limit, expand=work.EXPAND)
     while True:
         try:
-            info = next(listing, None)
+            with hubio.session(*settings["rate"]):  # a page is fetched when the last one is used up
+                info = next(listing, None)
         except Exception as exc:  # noqa: BLE001 - one line for the user
             error = hubio.classify(exc)
             raise ListingError(f"the Hub listing failed ({error['type']}: {error['message']})") from None

@@ -148,7 +148,7 @@ class Output:
                 while view:
                     view = view[os.write(self._fd, view):]
                 os.fsync(self._fd)
-        self.written += 1
+            self.written += 1
 
     def close(self) -> None:
         if self._fd is not None:

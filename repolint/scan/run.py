@@ -8,6 +8,8 @@ target (an error-level finding); 2 usage error, or the Hub query could not be li
 
 from __future__ import annotations
 
+import atexit
+import os
 import re
 import shutil
 import sys
@@ -114,7 +116,7 @@ def scan(opts: ScanOptions, err=None) -> int:
 
     err = err or sys.stderr
     rate = parse_rate(opts.rate)
-    tmp = tempfile.mkdtemp(prefix="repolint-scan-") if opts.engine == "local" else None
+    tmp = _scratch() if opts.engine == "local" else None
     out = Output(opts.output, resume=opts.resume, overwrite=opts.overwrite)
     try:
         try:
@@ -132,12 +134,11 @@ def scan(opts: ScanOptions, err=None) -> int:
             err.write(f"scan: resuming {opts.output}: {out.kept} repos done"
                       f"{f', {out.dropped} error records to retry' if out.dropped else ''}"
                       f"{', a cut last line removed' if out.repaired else ''}\n")
-        hubio.install(*rate)
         progress = Progress(total, err, tty=None if opts.progress is None else opts.progress)
         breaking = False
         engine, engine_errors = _pool(opts)
         try:
-            with engine as pool:
+            with hubio.session(*rate), engine as pool:
                 for rec in pool.map_unordered(ScanTask(settings), _fresh(entries, done, progress)):
                     out.write(rec)
                     progress.update(rec)
@@ -156,6 +157,37 @@ def scan(opts: ScanOptions, err=None) -> int:
         out.close()
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+SCRATCH_PREFIX = "repolint-scan-"
+
+
+def _scratch() -> str:
+    """This scan's folder for the repos' folder views (removed at the end), named after the
+    process; those of scans that were killed (their process is gone) are removed first."""
+    base = tempfile.gettempdir()
+    try:
+        names = [n for n in os.listdir(base) if n.startswith(SCRATCH_PREFIX)]
+    except OSError:
+        names = []
+    for name in names:
+        pid = name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+    path = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+    # again at exit, after the I/O threads of an interrupted scan have stopped writing into it
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
 
 
 def _check_rules(settings: dict) -> None:

@@ -85,10 +85,9 @@ def error_entry(spec: str, repo: str | None, error: dict, commit: str | None = N
     return {"spec": spec, "repo": repo, "commit": commit, "error": error}
 
 
-def _hub(settings: dict):
+def _hubio():
     from repolint.scan import hubio
 
-    hubio.install(*settings["rate"])
     return hubio
 
 
@@ -104,15 +103,16 @@ def resolve(spec: str, settings: dict) -> dict:
         repo, revision = parse_spec(spec)
     except ValueError as exc:
         return error_entry(spec, None, {"type": "InvalidSpec", "message": str(exc)})
-    hubio = _hub(settings)
+    hubio = _hubio()
     start = time.perf_counter()
     try:
         from huggingface_hub import HfApi
 
         api = HfApi(endpoint=settings.get("endpoint"))
-        info = hubio.with_retries(
-            lambda: api.model_info(repo, revision=revision, expand=EXPAND, timeout=_timeout(settings)),
-            settings["retries"])
+        with hubio.session(*settings["rate"]):
+            info = hubio.with_retries(
+                lambda: api.model_info(repo, revision=revision, expand=EXPAND, timeout=_timeout(settings)),
+                settings["retries"])
     except Exception as exc:  # noqa: BLE001 - every failure becomes the repo's error record
         error = hubio.classify(exc)
         if not error["message"].startswith(repo):
@@ -135,13 +135,14 @@ def prepare(spec, settings: dict) -> dict:
         return prepared
     from repolint.sources import fetch_hub_repo
 
-    hubio = _hub(settings)
+    hubio = _hubio()
     start = time.perf_counter()
     try:
-        fetched = hubio.with_retries(lambda: fetch_hub_repo(
-            f"hf://{entry['repo']}@{entry['commit']}", cache_dir=settings.get("cache_dir"),
-            timeout=settings.get("timeout"), endpoint=settings.get("endpoint"), offline=False,
-            tmp_dir=settings.get("tmp_dir")), settings["retries"])
+        with hubio.session(*settings["rate"]):
+            fetched = hubio.with_retries(lambda: fetch_hub_repo(
+                f"hf://{entry['repo']}@{entry['commit']}", cache_dir=settings.get("cache_dir"),
+                timeout=settings.get("timeout"), endpoint=settings.get("endpoint"), offline=False,
+                tmp_dir=settings.get("tmp_dir")), settings["retries"])
     except Exception as exc:  # noqa: BLE001
         prepared["error"] = hubio.classify(exc)
     else:
