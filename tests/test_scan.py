@@ -411,6 +411,21 @@ def test_a_repo_that_disappears_mid_scan(tmp_path, full_run):
         assert norm(recs[repo]) == norm(full_run[repo])
 
 
+def test_a_hub_that_does_not_answer_in_time(tmp_path):
+    specs = tmp_path / "repos.txt"
+    specs.write_text("acme/bert\nacme/custom\n")
+    out = tmp_path / "scan.jsonl"
+    with HubServer(REPOS) as server:
+        server.delay = 1.0
+        start = time.monotonic()
+        code, stderr = scan_here(server, tmp_path, specs, "-o", out, "--timeout", "0.2", "--retries", "1")
+        assert code == 0, stderr
+        assert time.monotonic() - start < 8
+    recs = records(out)
+    assert len(recs) == 2 and {r["error"]["type"] for r in recs} == {"Timeout"}
+    assert "2 errors" in stderr
+
+
 # -- pieces ------------------------------------------------------------------------------------
 
 
