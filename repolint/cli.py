@@ -413,6 +413,7 @@ def _rule_record(r) -> dict:
         "why": r.why,
         "fix": r.fix_text,
         "fix_applicability": r.fix_applicability,
+        "fix_detail": r.fix_detail or None,
         "url": r.url(),
     }
 
