@@ -51,6 +51,7 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
     crashes = _Crashes(repo)
     # (rule, finding) -> target labels it was found for, in first-seen order
     merged: dict[tuple, tuple[type[Rule], Finding, list[str]]] = {}
+    differing: set[tuple] = set()  # merged findings whose targets offer different fixes
     for rule_cls in rules:
         contexts = [Context(repo, k) for k in targets] if rule_cls.uses_knowledge else [Context(repo)]
         for ctx in contexts:
@@ -61,6 +62,8 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
                     key = (rule_cls.code, f.file, f.pointer, f.line, f.column, _template(f.message, label))
                     if key in merged:
                         merged[key][2].extend(label)  # the same finding for another target
+                        if f.fix != merged[key][1].fix:
+                            differing.add(key)  # ... whose fix is another, or none there
                     else:
                         merged[key] = (rule_cls, f, label)
             except Exception as exc:  # noqa: BLE001 - one rule's bug must not lose the run
@@ -68,7 +71,9 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
 
     used: set[tuple[str, int, str]] = set()
     kept = []
-    for rule_cls, finding, labels in merged.values():
+    for key, (rule_cls, finding, labels) in merged.items():
+        if key in differing:
+            finding = _unsure_fix(finding, "the targets disagree on it")
         token = _suppressed_by(repo, rule_cls, finding)
         if token is not None:
             used.add(token)
@@ -101,7 +106,7 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
                 entry[1], entry[3] = finding, labels  # the summary keeps the worst severity cut
             continue
         if multi and labels and len(labels) < len(targets):
-            finding = _partial_fix(finding, labels)
+            finding = _unsure_fix(finding, f"made for transformers {_releases(labels)} only")
         try:
             diagnostics.append(to_diagnostic(repo, rule_cls, finding, settings, labels if multi else []))
         except Exception as exc:  # noqa: BLE001 - e.g. a finding whose fields do not validate
@@ -168,12 +173,12 @@ _VERB = r"(?:(?P<gap> (?:then |also |still |now )?)(?P<verb>" + "|".join(_VERBS.
 _PLURAL = {"has": "have", "is": "are", "does": "do"}
 
 
-def _partial_fix(f: Finding, labels: list[str]) -> Finding:
-    """A safe fix of a finding made for some of the targets only was computed from their view
-    of transformers: on the other targets the change may do harm, so it becomes unsafe."""
+def _unsure_fix(f: Finding, why: str) -> Finding:
+    """A safe fix computed from one target's view of transformers, where other targets see no
+    such finding or another fix: on them the change may do harm, so it becomes unsafe."""
     if not isinstance(f.fix, dict) or f.fix.get("applicability") != "safe":
         return f
-    note = f" (unsafe: made for transformers {_releases(labels)} only)"
+    note = f" (unsafe: {why})"
     return dataclasses.replace(f, fix={**f.fix, "applicability": "unsafe",
                                        "description": f"{f.fix.get('description', '')}{note}"})
 

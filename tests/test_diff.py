@@ -158,3 +158,46 @@ def test_diff_paths_for_several_folders_and_a_folder_outside_the_working_directo
     assert heads[:2] == ["--- a/models/a/config.json", "+++ b/models/a/config.json"]
     assert heads[2] == f"--- a/{tmp_path / 'elsewhere' / 'config.json'}"
     assert r.stderr == "Would fix 2 findings.\n"
+
+
+TARGET_DEPENDENT_RULE = """
+import sys
+from repolint.edits import fix, replace_value
+from repolint.registry import Example, Finding, Rule, register
+
+@register
+class PerTarget(Rule):
+    code = "RL998"
+    name = "per-target-fix"
+    summary = "a rule whose fix depends on the target"
+    severity = "error"
+    uses_knowledge = True
+    fix_applicability = "safe"
+    fix_detail = why = fix_text = "test"
+    invalid = valid = [Example({})]
+
+    def check(self, ctx):
+        value = "x" + ctx.knowledge.label
+        yield Finding("config.json", "wrong value", pointer="/v",
+                      fix=fix("write " + value, "safe", replace_value(ctx.doc("config.json"), "config.json", "/v", value)))
+
+from repolint.cli import main
+sys.argv = ["repolint", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_fix_the_targets_disagree_on_is_unsafe(tmp_path):
+    write_repo(tmp_path / "m", {"config.json": '{"model_type": "bert", "v": 1}'})
+    script = tmp_path / "rule.py"
+    script.write_text(TARGET_DEPENDENT_RULE)
+
+    def run(*args):
+        r = subprocess.run([sys.executable, str(script), "check", "m", "--select", "RL998", "--format", "json", *args],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        (d,) = json.loads(r.stdout)
+        return d["fix"]
+
+    assert run("-t", "5.24")["applicability"] == "safe"
+    both = run("-t", "5.23", "-t", "5.24")
+    assert both["applicability"] == "unsafe" and both["description"] == "write x5.23 (unsafe: the targets disagree on it)"
