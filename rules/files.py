@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from repolint.registry import Example, Finding, Rule, register
-from repolint.repo import CONFIG_FILES
+from repolint.repo import CONFIG_FILES, LFS_PREFIX
 
 
 def _docs(ctx):
@@ -147,24 +147,75 @@ class FileTooLarge(_ProblemRule):
     valid = [Example({"config.json": '{"model_type": "bert"}'})]
 
 
+_LFS_TEXT = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a2146\nsize 571\n"
+# vocabulary files a tokenizer class reads when there is no tokenizer.json (weights are RL8xx's);
+# added_tokens.json is read (json.load) even with a tokenizer.json
+_VOCAB_NAMES = ("vocab.txt", "vocab.json", "merges.txt", "added_tokens.json")
+_ALWAYS_READ = ("added_tokens.json",)
+_VOCAB_SUFFIXES = (".model", ".tiktoken", ".spm")
+
+
+def _is_lfs_pointer(ctx, name: str) -> bool:
+    head, _size, problem = ctx.repo.read_prefix(name, len(LFS_PREFIX))
+    return problem is None and head == LFS_PREFIX
+
+
 @register
 class LfsPointer(_ProblemRule):
     code = "RL006"
     name = "lfs-pointer"
-    summary = "A metadata file is a Git LFS pointer, not its content"
+    summary = "A metadata or tokenizer file is a Git LFS pointer, not its content"
     kinds = ("lfs-pointer",)
     why = (
         "A repo cloned without `git lfs` (or a file wrongly tracked by LFS) holds a three-line pointer "
-        "instead of the JSON; transformers fails to parse it."
+        "instead of the file; transformers fails to parse it. That holds for the tokenizer's files too: "
+        "a tokenizer.json pointer makes AutoTokenizer raise JSONDecodeError, and without a usable "
+        "tokenizer.json a vocabulary pointer (vocab.txt, vocab.json, tokenizer.model, ...) makes the "
+        "tokenizer class fail to build (or, for vocab.txt, build a tokenizer whose vocabulary is the "
+        "pointer's three lines, which raises on the first text it encodes), and an added_tokens.json pointer always does (verified on "
+        "transformers 5.24 and 4.57). With a real tokenizer.json AutoTokenizer never reads the other "
+        "vocabulary files, so a pointer there is only a warning."
     )
     fix_text = "Run `git lfs pull`, or untrack the file from LFS: metadata files should be plain Git objects."
     invalid = [
-        Example(
-            {"config.json": "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a2146\nsize 571\n"},
-            [("config.json", 1)],
-        )
+        Example({"config.json": _LFS_TEXT}, [("config.json", 1)]),
+        Example({"tokenizer_config.json": '{"tokenizer_class": "BertTokenizer"}', "tokenizer.json": _LFS_TEXT},
+                [("tokenizer.json", 1)]),
+        Example({"tokenizer_config.json": '{"tokenizer_class": "BertTokenizer"}', "vocab.txt": _LFS_TEXT},
+                [("vocab.txt", 1)]),
     ]
-    valid = [Example({"config.json": '{"model_type": "bert"}'})]
+    valid = [
+        Example({"config.json": '{"model_type": "bert"}'}),
+        Example({"tokenizer_config.json": '{"tokenizer_class": "BertTokenizer"}', "vocab.txt": "[PAD]\n[UNK]\n"}),
+    ]
+
+    def check(self, ctx):
+        yield from super().check(ctx)
+        names = ctx.repo.top_level()
+        vocab = [n for n in names if n in _VOCAB_NAMES or n.endswith(_VOCAB_SUFFIXES)]
+        if "tokenizer.json" not in names and not vocab:
+            return
+        fast_broken = "tokenizer.json" not in names or _is_lfs_pointer(ctx, "tokenizer.json")
+        if "tokenizer.json" in names and fast_broken:
+            yield Finding("tokenizer.json", "tokenizer.json is a Git LFS pointer, not the file's content; "
+                          "AutoTokenizer fails to parse it", line=1,
+                          help="Run `git lfs pull` (or upload the real tokenizer.json).")
+        for name in vocab:
+            if not _is_lfs_pointer(ctx, name):
+                continue
+            if name in _ALWAYS_READ:
+                yield Finding(name, f"{name} is a Git LFS pointer, not the file's content; AutoTokenizer "
+                              "reads it with json.load and fails", line=1,
+                              help="Run `git lfs pull` (or upload the real file).")
+            elif fast_broken:
+                yield Finding(name, f"{name} is a Git LFS pointer, not the file's content; with no usable "
+                              "tokenizer.json the tokenizer is built from it: loading fails, or the tokenizer "
+                              "has only the pointer's lines as vocabulary and fails on first use", line=1,
+                              help="Run `git lfs pull` (or upload the real file).")
+            else:
+                yield Finding(name, f"{name} is a Git LFS pointer, not the file's content; AutoTokenizer loads "
+                              "tokenizer.json and never reads it, but a slow tokenizer (use_fast=False) would fail",
+                              line=1, severity="warning", help="Run `git lfs pull`, or delete the pointer.")
 
 
 @register

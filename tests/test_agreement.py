@@ -44,6 +44,7 @@ class Variant:
 
 
 V = Variant
+LFS = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 1842767\n"
 VARIANTS = [
     V("trailing-comma", "bert", "config.json", '"vocab_size": 133\n', '"vocab_size": 133,\n', "RL001", '"vocab_size": 133,', "AutoConfig", "fails"),
     V("top-level-array", "bert", "config.json", None, '[{"model_type": "bert"}]\n', "RL002", None, "AutoConfig", "fails"),
@@ -89,6 +90,11 @@ VARIANTS = [
     V("tokenizer-class-in-config-json-no-registered-class", "llama", "config.json", '"model_type": "llama",', '"model_type": "llama",\n  "tokenizer_class": "LlamaTokenizerFats",', "RL404", '"tokenizer_class"', "AutoTokenizer", "fails", delete=("tokenizer_config.json",)),
     V("tokenizer-class-in-config-json-shadowed", "bert", "config.json", '"model_type": "bert",', '"model_type": "bert",\n  "tokenizer_class": "BertTokeniser",', "RL404", '"tokenizer_class"', "AutoTokenizer", "loads"),
     V("tokenizer-files-missing", "bert", "tokenizer.json", "<delete>", "", "RL405", '"tokenizer_class"', "AutoTokenizer", "empty-tokenizer", report_file="tokenizer_config.json"),
+    # a repo cloned without git-lfs (real-world corpus, issue 11): tokenizer files that are pointers
+    V("tokenizer-json-lfs-pointer", "bert", "tokenizer.json", None, LFS, "RL006", None, "AutoTokenizer", "fails"),
+    V("vocab-lfs-pointer-no-tokenizer-json", "bert", "vocab.txt", None, LFS, "RL006", None, "AutoTokenizer", "empty-tokenizer", delete=("tokenizer.json",)),
+    V("vocab-lfs-pointer-beside-tokenizer-json", "bert", "vocab.txt", None, LFS, "RL006", None, "AutoTokenizer", "loads"),
+    V("added-tokens-lfs-pointer", "bert", "added_tokens.json", None, LFS, "RL006", None, "AutoTokenizer", "fails"),
     V("greedy-num-return-sequences", "gpt2", "generation_config.json", '"bos_token_id": 0,', '"bos_token_id": 0,\n  "num_return_sequences": 3,', "RL501", '"num_return_sequences"', "GenerationConfig", "fails"),
 ]
 

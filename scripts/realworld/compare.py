@@ -19,13 +19,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from label import verdict  # noqa: E402
+
+# rules about weight files (RL8xx): the corpus keeps no weights and the labels load none, so their
+# verdicts are not judged here (they are listed apart)
+UNJUDGED_PREFIXES = ("RL8",)
+
 
 def labels(path: Path) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for line in path.read_text().splitlines():
         if line.strip():
             rec = json.loads(line)
-            out[rec["slug"]] = rec
+            out[rec["slug"]] = {**rec, **verdict(rec)}
     return out
 
 
@@ -39,7 +46,7 @@ def repolint_errors(folder: Path, release: str) -> list[dict]:
     except ValueError:
         return [{"code": "BADJSON", "message": proc.stdout[:300]}]
     return [{"code": d["code"], "message": d["message"], "file": d["location"]["file"], "line": d["location"]["line"]}
-            for d in diags if d.get("severity") == "error"]
+            for d in diags if d.get("severity") == "error" and not d["code"].startswith(UNJUDGED_PREFIXES)]
 
 
 def compare(corpus: Path, release: str) -> dict:

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import sys
+import time
 import warnings
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -27,6 +28,7 @@ ENV_PATTERNS = (  # optional packages the repos need are installed in the overla
     r"offline mode",
     r"HF_HUB_OFFLINE",
     r"couldn't connect to",
+    r"ConnectionError|NameResolutionError|Max retries exceeded",
     r"LocalEntryNotFoundError",
     r"CUDA",
     r"Torch not compiled",
@@ -50,6 +52,10 @@ def _kind(exc: BaseException, text: str) -> str:
         # a module or name transformers does not have: the repo's fault when its own code imports it,
         # the environment's when another package (installed for the repo) does
         return "repo" if _origin(exc) == "repo" else "env"
+    if isinstance(exc, MemoryError) or "DefaultCPUAllocator: can't allocate" in text:
+        return "memory"  # the labeller's own cap (see _cap_memory), not the repo
+    if re.search(r"device meta|meta tensor|on the meta device|'meta'|meta device", text):
+        return "meta"  # building under torch.device("meta") is stricter than from_pretrained's own init
     if isinstance(exc, ImportError) or any(re.search(p, text) for p in ENV_PATTERNS):
         return "env"
     return "repo"
@@ -84,7 +90,9 @@ def _check_not_empty(results: list, tok) -> None:
         unk = getattr(tok, "unk_token_id", None)
         empty = not ids or all(i == unk for i in ids)
         size = len(tok)
-    except BaseException:  # noqa: BLE001 - a tokenizer that cannot encode is judged by its load
+    except Exception as exc:  # noqa: BLE001 - loads, but cannot encode plain text
+        results[-1].update(ok=False, kind="repo", error=f"silent: {type(tok).__name__} loads but encoding "
+                           f"fails: {type(exc).__name__}: {str(exc)[:200]}")
         return
     if empty:
         results[-1].update(ok=False, kind="repo", error=f"silent: {type(tok).__name__} has no vocabulary "
@@ -159,8 +167,79 @@ def main(folder: str) -> None:
         _step(results, "AutoProcessor", lambda: transformers.AutoProcessor.from_pretrained(folder, **kw))
     if "generation_config.json" in names:
         _step(results, "GenerationConfig", lambda: transformers.GenerationConfig.from_pretrained(folder))
-    print(json.dumps({"transformers": transformers.__version__, "results": results}))
+    return {"transformers": transformers.__version__, "results": results}
+
+
+def _cap_memory(extra: int = 3 << 30) -> None:
+    """Cap the child's address space at what the parent maps plus `extra` bytes: a model that would
+    materialise its weights (4.x from_pretrained without weights initialises them on the CPU) fails
+    with MemoryError instead of taking the machine."""
+    import resource
+
+    with open("/proc/self/statm") as fh:
+        mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    resource.setrlimit(resource.RLIMIT_AS, (mapped + extra, mapped + extra))
+
+
+def serve(timeout: float) -> None:
+    """Fork server: import torch and transformers once, then for each folder path read on stdin fork a
+    child that loads it (so no repo code ever runs in this process, and each folder starts from the
+    same clean, already-imported state), and print one JSON line per folder. A child past `timeout`
+    seconds is killed."""
+    import select
+    import signal
+
+    import torch  # noqa: F401 - imported once, before forking
+    import transformers
+
+    for name in ("AutoConfig", "AutoModel", "AutoTokenizer", "AutoImageProcessor", "AutoProcessor",
+                 "AutoFeatureExtractor", "GenerationConfig"):
+        getattr(transformers, name)
+    real_stdout = sys.stdout
+    for line in sys.stdin:
+        folder = line.strip()
+        if not folder:
+            continue
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            _cap_memory()
+            sys.stdout = sys.stderr  # what the repo's code prints stays out of the answer
+            try:
+                out = main(folder)
+            except BaseException as exc:  # noqa: BLE001
+                out = {"results": [{"loader": "process", "ok": False, "kind": "crash", "error": repr(exc)[:300]}]}
+            os.write(write_fd, (json.dumps(out) + "\n").encode())
+            os._exit(0)
+        os.close(write_fd)
+        chunks, deadline = [], time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([read_fd], [], [], max(left, 0))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                break
+            data = os.read(read_fd, 65536)
+            if not data:
+                break
+            chunks.append(data)
+        os.close(read_fd)
+        _, status = os.waitpid(pid, 0)
+        text = b"".join(chunks).decode(errors="replace").strip()
+        if text:
+            answer = json.loads(text)
+        elif time.monotonic() >= deadline:
+            answer = {"timeout": True, "results": []}
+        else:
+            answer = {"results": [{"loader": "process", "ok": False, "kind": "crash", "error": f"child status {status}"}]}
+        answer["folder"] = folder
+        real_stdout.write(json.dumps(answer) + "\n")
+        real_stdout.flush()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--serve":
+        serve(float(sys.argv[2]))
+    else:
+        print(json.dumps(main(sys.argv[1])))
