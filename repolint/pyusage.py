@@ -10,8 +10,9 @@ what its code does when it runs, for the version-compatibility and remote-code r
 * ``config_writes``: attributes the code assigns on a config object (``config.x = ...``);
 * ``classes``: per top-level class, what it provides as attributes (class-level assignments,
   annotations and methods, ``self.x = ...`` in its methods, keywords it passes to
-  ``super().__init__``), whether its ``__init__`` calls ``self.post_init()``, and the literal
-  form of ``_tied_weights_keys``;
+  ``super().__init__``), whether its ``__init__`` calls ``self.post_init()``, the ``self.x``
+  attributes its ``__init__`` first sets after calling the base ``__init__`` (``late_attrs``), the
+  ``self.x`` names each method reads (``self_reads``), and the literal form of ``_tied_weights_keys``;
 * ``calls``: calls whose callee comes from an import, resolved through it (``sp.run`` ->
   ``subprocess.run``), calls of a few builtins (``eval``, ``exec``, ``open``, ...) and any call
   passing ``trust_remote_code``, with whether the first argument is a string literal, the
@@ -84,6 +85,7 @@ def _aliases(tree: ast.Module) -> dict[str, str]:
 
 def _class_info(node: ast.ClassDef) -> dict:
     provides: set[str] = set()
+    class_level: set[str] = set()
     # open: the class sets attributes whose names the code computes (setattr(self, k, v),
     # self.__dict__.update(...)), so what it provides cannot be listed
     info: dict = {"line": node.lineno, "provides": [], "open": False, "init": None, "tied_weights_keys": None}
@@ -94,10 +96,13 @@ def _class_info(node: ast.ClassDef) -> dict:
             for t in stmt.targets:
                 if isinstance(t, ast.Name):
                     provides.add(t.id)
+                    class_level.add(t.id)
                     if t.id == "_tied_weights_keys":
                         info["tied_weights_keys"] = {"form": _form(stmt.value), **_pos(stmt.value)}
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             provides.add(stmt.target.id)
+            if stmt.value is not None:
+                class_level.add(stmt.target.id)
             if stmt.target.id == "_tied_weights_keys" and stmt.value is not None:
                 info["tied_weights_keys"] = {"form": _form(stmt.value), **_pos(stmt.value)}
         if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "attribute_map" for t in stmt.targets):
@@ -135,9 +140,45 @@ def _class_info(node: ast.ClassDef) -> dict:
                     provides.update(k.arg for k in sub.keywords if k.arg)
         if stmt.name == "__init__":
             info["init"] = {"line": stmt.lineno, "column": stmt.col_offset + 1,
-                            "calls_post_init": calls_post_init, "calls_super_init": calls_super_init}
+                            "calls_post_init": calls_post_init, "calls_super_init": calls_super_init,
+                            "late_attrs": _late_attrs(stmt, class_level)}
+        reads = sorted({n.attr for n in ast.walk(stmt) if isinstance(n, ast.Attribute)
+                        and isinstance(n.ctx, ast.Load) and isinstance(n.value, ast.Name) and n.value.id == "self"})
+        if reads:
+            info.setdefault("self_reads", {})[stmt.name] = reads
     info["provides"] = sorted(provides)
     return info
+
+
+def _is_super_init(call) -> bool:
+    """``super().__init__(...)`` or ``Base.__init__(self, ...)``."""
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "__init__"):
+        return False
+    if isinstance(call.func.value, ast.Call) and _dotted(call.func.value.func) == "super":
+        return True
+    return bool(call.args) and isinstance(call.args[0], ast.Name) and call.args[0].id == "self"
+
+
+def _late_attrs(init, class_level: set) -> list:
+    """``self.x = ...`` assignments of ``__init__`` that come after its first super().__init__()
+    call, for names neither assigned before it nor set in the class body: during the base
+    ``__init__`` those attributes do not exist yet (a tokenizer's get_vocab run by the base fails)."""
+    calls = [n.lineno for n in ast.walk(init) if _is_super_init(n)]
+    if not calls:
+        return []
+    first = min(calls)
+    before, late = set(), {}
+    for sub in ast.walk(init):
+        if isinstance(sub, (ast.Assign, ast.AnnAssign)):
+            targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
+            for t in targets:
+                for el in (t.elts if isinstance(t, ast.Tuple) else [t]):
+                    if isinstance(el, ast.Attribute) and isinstance(el.value, ast.Name) and el.value.id == "self":
+                        if sub.lineno < first:
+                            before.add(el.attr)
+                        elif el.attr not in late or sub.lineno < late[el.attr]["line"]:
+                            late[el.attr] = {"name": el.attr, **_pos(el)}
+    return [v for k, v in sorted(late.items()) if k not in before and k not in class_level]
 
 
 def _is_literal(node) -> bool:

@@ -670,6 +670,78 @@ class ProcessorClassAttribute(Rule):
                 )
 
 
+TOKENIZER_PY = (
+    "from transformers import PreTrainedTokenizer\n\n\nclass XTokenizer(PreTrainedTokenizer):\n"
+    "    def __init__(self, **kwargs):\n        self.vocab = {\"a\": 0}\n        super().__init__(**kwargs)\n\n"
+    "    @property\n    def vocab_size(self):\n        return len(self.vocab)\n\n"
+    "    def get_vocab(self):\n        return dict(self.vocab)\n"
+)
+TOKENIZER_JSON = '{\n  "auto_map": {"AutoTokenizer": ["tokenization_x.XTokenizer", null]}\n}\n'
+LATE_TOKENIZER_PY = TOKENIZER_PY.replace(
+    "        self.vocab = {\"a\": 0}\n        super().__init__(**kwargs)\n",
+    "        super().__init__(**kwargs)\n        self.vocab = {\"a\": 0}\n")
+
+
+def _reads_closure(reads: dict, start: str) -> set:
+    """The ``self.x`` names method ``start`` reads, following the methods and properties it uses."""
+    seen, todo, names = {start}, [start], set()
+    while todo:
+        for name in reads.get(todo.pop(), ()):
+            names.add(name)
+            if name in reads and name not in seen:
+                seen.add(name)
+                todo.append(name)
+    return names
+
+
+@register
+class TokenizerAttributeAfterInit(Rule):
+    code = "RL612"
+    name = "tokenizer-attribute-after-init"
+    summary = "A custom tokenizer sets an attribute its get_vocab() needs only after calling the base __init__"
+    why = (
+        "`PreTrainedTokenizer.__init__` registers the special tokens, which calls `self.get_vocab()` "
+        "(transformers 4.34 and later, 5.x included). A custom tokenizer whose `__init__` calls "
+        "`super().__init__()` first and only then sets what `get_vocab()` (or the `vocab_size` "
+        "property it uses) reads — `self.sp_model`, `self.tokenizer`, ... — fails to load: "
+        "AttributeError on 4.57, `TypeError: 'property' object ...` on 5.24 (verified by loading). "
+        "Many chatglm, Baichuan and Qwen tokenizers written for older releases have this order."
+    )
+    fix_text = "Set the attribute before calling `super().__init__(...)` in the tokenizer's `__init__`."
+    fix_applicability = "none"
+    invalid = [Example({"tokenizer_config.json": TOKENIZER_JSON, "tokenization_x.py": LATE_TOKENIZER_PY},
+                       [("tokenization_x.py", 7)])]
+    valid = [Example({"tokenizer_config.json": TOKENIZER_JSON, "tokenization_x.py": TOKENIZER_PY})]
+
+    def check(self, ctx):
+        seen = set()
+        for ref, module, cls in local_refs(ctx):
+            if ref.auto_class != "AutoTokenizer":
+                continue
+            target = resolve_class(ctx, module, cls)
+            if target is None or target.facts is None or (target.module, target.name) in seen:
+                continue
+            seen.add((target.module, target.name))
+            if class_kind(ctx, target) != "tokenizer":
+                continue
+            info = (((facts(ctx, target.module) or {}).get("usage") or {}).get("classes") or {}).get(target.name) or {}
+            reads = info.get("self_reads") or {}
+            init = info.get("init") or {}
+            if "get_vocab" not in reads or not init.get("late_attrs") or "_add_tokens" in info.get("provides", ()):
+                continue  # (a class that overrides _add_tokens decides itself whether the base calls get_vocab)
+            needed = _reads_closure(reads, "get_vocab")
+            for late in init["late_attrs"]:
+                if late["name"] in needed:
+                    yield py_finding(
+                        f"{target.module}.py",
+                        f"{target.name}.__init__ sets self.{late['name']} only after super().__init__(), which "
+                        f"calls get_vocab(), which reads it: AutoTokenizer fails (AttributeError on 4.x, "
+                        f"TypeError on 5.x)",
+                        late,
+                    )
+                    break
+
+
 @register
 class UnusedSuppression(Rule):
     code = "RL610"
