@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -114,10 +115,11 @@ class TreeSampler:
             self.peak = max(self.peak, rss)
             self._stop.wait(0.1)
 
-    def stop(self) -> tuple[float, float]:
+    def stop(self) -> tuple[float, float, float]:
+        """(peak MiB, CPU seconds of the tree, of the root process alone)."""
         self._stop.set()
         self._thread.join()
-        return self.peak / 2**20, sum(self.cpu.values())
+        return self.peak / 2**20, sum(self.cpu.values()), self.cpu.get(self.root.pid, 0.0)
 
 
 def scan(hub: HubServer, work: Path, name: str, *args, kill_at: int | None = None) -> dict:
@@ -128,6 +130,7 @@ def scan(hub: HubServer, work: Path, name: str, *args, kill_at: int | None = Non
     cmd = [sys.executable, "-m", "repolint", "scan", "--author", "syn", "-o", str(out), "--no-cache",
            "--rate", "1000000/1", "--no-progress", *map(str, args)]
     start = time.perf_counter()
+    own = resource.getrusage(resource.RUSAGE_SELF)  # this process serves the loopback Hub
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     sampler = TreeSampler(proc.pid)
@@ -139,11 +142,14 @@ def scan(hub: HubServer, work: Path, name: str, *args, kill_at: int | None = Non
             time.sleep(0.01)
     _, stderr = proc.communicate()
     wall = time.perf_counter() - start
-    peak, cpu = sampler.stop()
+    peak, cpu, cpu_main = sampler.stop()
+    now = resource.getrusage(resource.RUSAGE_SELF)
+    server = (now.ru_utime + now.ru_stime) - (own.ru_utime + own.ru_stime)
     lines = out.read_bytes().count(b"\n") if out.exists() else 0
     if kill_at is None and proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {stderr[-800:]}")
-    return {"name": name, "wall": wall, "peak_mb": peak, "cpu_s": cpu, "records": lines, "rc": proc.returncode,
+    return {"name": name, "wall": wall, "peak_mb": peak, "cpu_s": cpu, "cpu_main": cpu_main, "cpu_server": server,
+            "records": lines, "rc": proc.returncode,
             "stderr": stderr.strip().splitlines()[-1:] or [""], "out": out}
 
 
@@ -177,9 +183,9 @@ def main() -> None:
 
         def report(r, n):
             results.append(r)
-            print(f"{r['name']:>22}: {r['records']:5d} records in {r['wall']:7.1f} s = {n / r['wall']:6.2f} repos/s; "
-                  f"peak RSS {r['peak_mb']:6.1f} MiB; CPU {r['cpu_s']:6.1f} s; load {os.getloadavg()[0]:.1f}"
-                  f"  [{r['stderr'][0][:120]}]", flush=True)
+            print(f"{r['name']:>12}: {n:5d} repos in {r['wall']:7.1f} s = {n / r['wall']:6.2f} repos/s; "
+                  f"peak RSS {r['peak_mb']:6.1f} MiB; CPU s: scan {r['cpu_s']:6.1f} (main process {r['cpu_main']:6.1f}), "
+                  f"loopback Hub {r['cpu_server']:5.1f}; load {os.getloadavg()[0]:.1f}", flush=True)
 
         j1 = scan(hub, work, "jobs1", "--jobs", 1, "--threads", args.threads)
         report(j1, args.repos)
@@ -188,14 +194,20 @@ def main() -> None:
         small = scan(hub, work, f"jobs2-{args.small}", "--jobs", 2, "--threads", args.threads, "--limit", args.small)
         report(small, args.small)
         killed = scan(hub, work, "killed", "--jobs", 2, "--threads", args.threads, kill_at=args.repos // 2)
-        report(killed, args.repos)
+        report(killed, killed["records"])
         before = killed["records"]
         resumed = scan(hub, work, "killed", "--jobs", 2, "--threads", args.threads, "--resume")
         report(resumed, args.repos - before)
 
         print()
-        print(f"scaling --jobs 2 / --jobs 1: {j1['wall'] / j2['wall']:.2f}x (wall clock); "
-              f"CPU seconds {j1['cpu_s']:.0f} vs {j2['cpu_s']:.0f}")
+        print(f"scaling --jobs 2 / --jobs 1: {j1['wall'] / j2['wall']:.2f}x (wall clock, load average "
+              f"{os.getloadavg()[2]:.1f} over the last 15 minutes)")
+        # what the CPU seconds allow on two idle cores: one process cannot go faster than its own
+        # CPU time, and the scan plus the loopback Hub share the two cores
+        bound1 = max(j1["cpu_main"], (j1["cpu_s"] + j1["cpu_server"]) / 2)
+        bound2 = max(j2["cpu_main"], (j2["cpu_s"] + j2["cpu_server"]) / 2)
+        print(f"on two idle cores the CPU seconds allow at best {args.repos / bound1:.2f} repos/s at --jobs 1 and "
+              f"{args.repos / bound2:.2f} at --jobs 2: {bound1 / bound2:.2f}x")
         print(f"peak RSS: {small['peak_mb']:.1f} MiB for {args.small} repos, {j2['peak_mb']:.1f} MiB for {args.repos}")
         a, b = normalized(j2["out"]), normalized(resumed["out"])
         same = a == b and len(a) == args.repos

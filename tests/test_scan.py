@@ -505,3 +505,44 @@ def test_the_budget_leaves_other_requests_alone(hub):
         assert time.monotonic() - start < 5 and budget.stats()["requests"] == before
     finally:
         hubio.install(3000, 300)
+
+
+class Halves:
+    """A two-half task for LocalPool: the second half of item 3 kills its worker process."""
+
+    def prepare(self, item):
+        return item * 10
+
+    def finish(self, prepared):
+        if prepared == 30:
+            os._exit(1)
+        return prepared + 1
+
+    def __call__(self, item):
+        return self.finish(self.prepare(item))
+
+    def failed(self, item, exc):
+        return ("failed", item, type(exc).__name__)
+
+
+def test_local_pool_survives_a_dead_worker_and_reads_items_lazily():
+    from repolint.scan.pool import LocalPool
+
+    taken = []
+
+    def items():
+        for i in range(40):
+            taken.append(i)
+            yield i
+
+    with LocalPool(jobs=2, threads=2) as pool:
+        results = pool.map_unordered(Halves(), items())
+        first = next(results)
+        window = 2 + 2 * 2  # threads + 2 x jobs in flight, as many in the feeder's queue, one in its hand
+        assert len(taken) <= 2 * window + 1
+        rest = list(results)
+    got = [first, *rest]
+    assert len(got) == 40
+    dead = [r for r in got if isinstance(r, tuple)]
+    assert ("failed", 30, "BrokenProcessPool") in dead  # the item whose worker died; the pool went on
+    assert {r for r in got if not isinstance(r, tuple)} | {r[1] + 1 for r in dead} == {i * 10 + 1 for i in range(40)}

@@ -192,8 +192,12 @@ class ScanTask:
             if item.get("path"):
                 shutil.rmtree(item["path"], ignore_errors=True)
             item = item["entry"]
-        entry = item if isinstance(item, dict) else {"spec": str(item)}
-        return record(entry, self.settings, error={"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"},
+        if not isinstance(item, dict):
+            try:
+                item = {"spec": str(item), "repo": parse_spec(str(item))[0]}
+            except ValueError:
+                item = {"spec": str(item)}
+        return record(item, self.settings, error={"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"},
                       stage=self.settings["stage"])
 
     def cancel(self) -> None:
