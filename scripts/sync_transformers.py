@@ -9,6 +9,9 @@ Writes
 
 * ``<out>/transformers-<version>.json`` -- registries (model types, auto classes and their
   mappings, exported class names, tokenizer files, ...), deterministic: sorted keys, no timestamps.
+* ``<out>/config-read-only-<version>.json`` -- the config.json keys each config class cannot set
+  (read-only properties: loading raises AttributeError) and the sub-configs it builds, learnt by
+  building the classes (``configsync/readonly.py``; ``--only-read-only`` writes just this file).
 * ``<out>/fields/<version>/<model_type>.json`` -- transformers >= 5 only: per model type, the
   config fields that transformers' ``@strict`` dataclass machinery type-checks at load time, as
   JSON Schema, plus the ``validate_*`` class validators that can be expressed as data.
@@ -91,6 +94,10 @@ import typing
 import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from configsync import readonly  # noqa: E402
 
 SNAPSHOT_KEYS = (
     "transformers_version",
@@ -1718,6 +1725,20 @@ def since_from_snapshot(path) -> dict[str, str]:
     return {mt: v.get("since") for mt, v in data.get("model_types", {}).items() if v.get("since")}
 
 
+def read_only_path(out_dir, version: str) -> Path:
+    return Path(out_dir) / f"config-read-only-{version}.json"
+
+
+def write_read_only(out_dir, config_mapping_names: dict[str, str]) -> None:
+    t = time.monotonic()
+    data = readonly.build(config_mapping_names)
+    path = read_only_path(out_dir, data["transformers_version"])
+    text = dumps_compact(data)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path} ({len(text.encode('utf-8'))} bytes) in {time.monotonic() - t:.1f}s: "
+          f"{data['probed_classes']} classes probed, {len(data['unprobed'])} not; counts {data['counts']}")
+
+
 def write_field_schemas(schemas: dict[str, dict], directory: Path) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     wanted = {f"{mt}.json" for mt in schemas}
@@ -1743,6 +1764,9 @@ def main(argv=None) -> int:
                     help="reuse 'since' from an older snapshot file (e.g. the previous release's) and date the "
                          "model types it lacks to the installed release; no wheels are scanned")
     ap.add_argument("--no-fields", action="store_true", help="do not write fields/<version>/ (5.x)")
+    ap.add_argument("--no-read-only", action="store_true", help="do not write config-read-only-<version>.json")
+    ap.add_argument("--only-read-only", action="store_true",
+                    help="write only config-read-only-<version>.json (model types from the shipped snapshot)")
     ap.add_argument("--jobs", type=int, default=4, help="parallel wheel downloads for the since scan")
     args = ap.parse_args(argv)
 
@@ -1751,6 +1775,10 @@ def main(argv=None) -> int:
     version = transformers.__version__
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if args.only_read_only:
+        shipped = json.loads(snapshot_path(out_dir, version).read_text(encoding="utf-8"))
+        write_read_only(out_dir, {mt: v["config_class"] for mt, v in shipped["model_types"].items()})
+        return 0
     t0 = time.monotonic()
     reg = collect_registries()
     t_reg = time.monotonic()
@@ -1783,6 +1811,8 @@ def main(argv=None) -> int:
         size = write_field_schemas(schemas, d)
         print(f"wrote {len(schemas)} field schemas to {d} ({size} bytes) in {time.monotonic() - t:.1f}s")
         print_field_stats(stats)
+    if not args.no_read_only:
+        write_read_only(out_dir, reg["config_mapping_names"])
     return 0
 
 

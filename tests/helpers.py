@@ -53,17 +53,18 @@ def lint(root: Path, select=None, targets=(), ignore=()):
     return run(repo, settings, knowledge).diagnostics
 
 
-def oracle_pythons(default_extra=()) -> list[tuple[str, str]]:
-    """(interpreter, transformers version) of each oracle with transformers and torch: this
-    interpreter, then REPOLINT_ORACLE_PYTHONS (colon-separated; ``default_extra`` when unset).
-    One interpreter per version."""
+def oracle_pythons(default_extra=(), modules=("transformers", "torch")) -> list[tuple[str, str]]:
+    """(interpreter, transformers version) of each oracle with transformers and torch (or the
+    ``modules`` given: configs load without torch): this interpreter, then
+    REPOLINT_ORACLE_PYTHONS (colon-separated; ``default_extra`` when unset). One interpreter per
+    version."""
     import subprocess
     import sys
 
     found: list[tuple[str, str]] = []
     extra = [p for p in os.environ.get("REPOLINT_ORACLE_PYTHONS", "").split(":") if p] or list(default_extra)
     for python in [sys.executable, *extra]:
-        r = subprocess.run([python, "-c", "import transformers, torch; print(transformers.__version__)"],
+        r = subprocess.run([python, "-c", f"import {', '.join(modules)}; print(transformers.__version__)"],
                            capture_output=True, text=True, timeout=300)
         version = r.stdout.strip() if r.returncode == 0 else None
         if version and version not in [v for _, v in found]:

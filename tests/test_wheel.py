@@ -96,6 +96,7 @@ def test_wheel_holds_license_schemas_and_packages(dists):
     assert "Apache-2.0" in metadata
     assert {"repolint/schemas/" + n for n in _schema_names()} <= names
     assert "repolint/schemas/transformers-weights.json.gz" in names
+    assert {f"repolint/schemas/{p.name}" for p in (ROOT / "schemas").glob("config-read-only-*.json")} <= names
     assert any(n.startswith("repolint/schemas/fields/") and n.endswith("/bert.json") for n in names)
     assert {"repolint/rules/config.py", "repolint/lsp/server.py", "repolint/lsp/cli.py"} <= names
 
