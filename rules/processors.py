@@ -166,10 +166,15 @@ def processor_fallback(ctx) -> str | None:
     empty tokenizer, so a tokenizer mapping for the model_type counts as "may load"."""
     files = set(ctx.repo.top_level())
     proc = ctx.obj("processor_config.json") or {}
-    nested = {k for k in ("image_processor", "video_processor", "feature_extractor", "audio_processor") if isinstance(proc.get(k), dict)}
     tok = ctx.obj("tokenizer_config.json")
     config = ctx.obj("config.json") or {}
     mt = config.get("model_type")
+    # a nested sub-processor dict loads only when it names its class ("feature_extractor_type", ...)
+    # or config.json's model_type picks one: an untyped one fails (verified on 5.24)
+    known_type = isinstance(mt, str) and mt in ctx.knowledge.model_types
+    nested = {k for k in ("image_processor", "video_processor", "feature_extractor", "audio_processor")
+              if isinstance(proc.get(k), dict)
+              and (known_type or any(key.endswith("_type") and key != "model_type" for key in proc[k]))}
     tokenizer_named = bool(tok) and (tok.get("tokenizer_class") or _auto_map_has(ctx, "AutoTokenizer", "tokenizer_config.json"))
     config_am = config.get("auto_map")
     remote_config = isinstance(config_am, dict) and "AutoConfig" in config_am
@@ -254,8 +259,9 @@ class ProcessorClassMissing(Rule):
         "AutoProcessor uses the built-in processor of config.json's model_type, if any. Otherwise it "
         "falls back to AutoTokenizer, AutoImageProcessor, AutoVideoProcessor and AutoFeatureExtractor "
         "and returns the first that loads (a warning: not a processor); when none can load — no "
-        "tokenizer file, no tokenizer for the model type, no preprocessor config — it raises "
-        "`ValueError: Unrecognized processing class` (verified on 5.23). transformers 4 also "
+        "tokenizer file, no tokenizer for the model type, no preprocessor config, and no nested "
+        "sub-processor dict that names its class (`feature_extractor_type`, ...) — it raises "
+        "`ValueError: Unrecognized processing class` (verified on 5.23 and 5.24). transformers 4 also "
         "loads config.json first, unguarded, and fails with `Unrecognized model` when it has no "
         "known model_type."
     )
