@@ -203,12 +203,12 @@ def test_full_stage_reports_what_check_reports(hub, tmp_path, full_run):
 def test_a_file_of_specs(hub, tmp_path):
     specs = tmp_path / "repos.txt"
     specs.write_text(f"# our repos\nacme/bert\nacme/two@{SHA_OLD}   # the older commit\n\nhf://acme/custom\n"
-                     "acme/does-not-exist\nnot a repo id\nacme/bert\n")
+                     "acme/does-not-exist\nnot a repo id\nacme/bert\nnot a repo id\n")
     out = tmp_path / "scan.jsonl"
     r = run_scan(hub, tmp_path, specs, "-o", out)
     assert r.returncode == 0, r.stderr
     recs = records(out)
-    assert len(recs) == 5  # acme/bert twice: one record
+    assert len(recs) == 5  # acme/bert twice, a bad line twice: one record each
     by_spec = {rec["spec"]: rec for rec in recs}
     assert by_spec[f"acme/two@{SHA_OLD}"]["commit"] == SHA_OLD and "RL201" in codes(by_spec[f"acme/two@{SHA_OLD}"])
     assert by_spec["hf://acme/custom"]["repo"] == "acme/custom" and by_spec["acme/bert"]["status"] == "ok"

@@ -204,12 +204,11 @@ def _fresh(entries, done: set, progress):
         if entry.get("skip"):
             progress.skip()
             continue
-        if entry.get("error") is None:
-            key = record_key(entry)
-            if key in done or key in seen:
-                progress.skip()
-                continue
-            seen.add(key)
+        key = record_key(entry)  # (repo, commit); the spec of a repo that could not be listed
+        if key in done or key in seen:
+            progress.skip()
+            continue
+        seen.add(key)
         yield entry
 
 
