@@ -94,6 +94,10 @@ class ApiSurface:
         self._modules: dict[str, _Module | None] = {}
         self._body: bytes | None = None
         self._starts: list[tuple[int, str]] | None = None  # (line offset, module), sorted
+        self._offsets: list[int] = []
+        # answers memoised: a huge generated module asks the same questions thousands of times
+        self._has_name: dict[tuple[str, str, str], bool | None] = {}
+        self._exporting: dict[tuple[str, str], list[str]] = {}
 
     # -- releases -------------------------------------------------------------------------------
     def release_for(self, version: str) -> str | None:
@@ -147,6 +151,12 @@ class ApiSurface:
 
     def has_name(self, module: str, name: str, version: str) -> bool | None:
         """Does ``from <module> import <name>`` work on that release? None = unknown."""
+        key = (module, name, version)
+        if key not in self._has_name:
+            self._has_name[key] = self._has_name_uncached(module, name, version)
+        return self._has_name[key]
+
+    def _has_name_uncached(self, module: str, name: str, version: str) -> bool | None:
         i = self._index_of(version)
         if i is None or module.split(".")[0] != ROOT:
             return None
@@ -189,13 +199,20 @@ class ApiSurface:
 
     def modules_exporting(self, name: str, version: str) -> list[str]:
         """The modules that bind ``name`` on that release, best first (see ``_rank``)."""
+        key = (name, version)
+        if key not in self._exporting:
+            self._exporting[key] = self._modules_exporting(name, version)
+        return list(self._exporting[key])
+
+    def _modules_exporting(self, name: str, version: str) -> list[str]:
         i = self._index_of(version)
         if i is None:
             return []
         body = self._read_body()
         if self._starts is None:
             self._starts = sorted((off, m) for m, (off, _len) in self._index.items())
-        offsets = [off for off, _m in self._starts]
+            self._offsets = [off for off, _m in self._starts]
+        offsets = self._offsets
         needle = json.dumps(name).encode("utf-8")  # a quoted JSON string: only whole names match
         found: set[str] = set()
         pos = body.find(needle)

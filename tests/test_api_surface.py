@@ -292,3 +292,19 @@ def test_oracle_installed_release():
 @pytest.mark.skipif(_oracle_457() is None, reason="no transformers 4.57 interpreter (REPOLINT_ORACLE_457)")
 def test_oracle_457():
     _check_oracle(_oracle_457(), "4.57", "5.23")
+
+
+def test_answers_are_memoised_and_equal_to_a_fresh_reader():
+    """fuzz camp-2-11212: a 7 MB generated module with -t 4.57 asked modules_exporting ~10,000
+    times (over 90 s); answers are memoised per reader, and a memoised list is the caller's own."""
+    from repolint.api import ApiSurface
+
+    fresh = ApiSurface(API.__dict__["_path"])
+    for name, version in [("PreTrainedModel", "4.57.6"), ("AttentionMaskConverter", "5.24.0"), ("NoSuchName", "5.0.0")]:
+        first = API.modules_exporting(name, version)
+        first.append("mutated")
+        assert API.modules_exporting(name, version) == fresh.modules_exporting(name, version)
+        assert "mutated" not in API.modules_exporting(name, version)
+    for module, name in [("transformers", "PreTrainedModel"), ("transformers.modeling_attn_mask_utils", "AttentionMaskConverter")]:
+        for version in ("4.57.6", "5.24.0"):
+            assert API.has_name(module, name, version) == API.has_name(module, name, version) == fresh.has_name(module, name, version)
