@@ -504,7 +504,18 @@ def config_attr_reads(ctx):
         attr = read["attr"]
         if read["probed"] or attr.startswith("__") or attr in provided or attr in writes:
             continue
+        if _other_config_type(ctx, rel[:-3], read.get("config_type")):
+            continue
         yield read, rel, attr in data and attr in popped
+
+
+def _other_config_type(ctx, module: str, name: str | None) -> bool:
+    """The `config` the read goes through is declared (annotated) as a repo class that is not a
+    transformers config (a dataclass of the model's own options, say): not the model config."""
+    if not name:
+        return False
+    ref = resolve_class(ctx, module, name)
+    return ref is not None and ref.facts is not None and class_kind(ctx, ref) != "config"
 
 
 def _json_keys(data, limit: int = 100_000) -> set[str]:

@@ -210,6 +210,7 @@ def collect(tree: ast.Module) -> dict:
     calls: list[dict] = []
     subscripts: list[dict] = []
     probes: dict[tuple, set[str]] = {}  # (class, function) -> attrs probed with hasattr / getattr(default)
+    annotations: dict[tuple, str] = {}  # (class, function) -> the class its `config` parameter is annotated with
 
     # iterative walk carrying the enclosing (class, function)
     stack: list[tuple[ast.AST, str | None, str | None]] = [(tree, None, None)]
@@ -219,6 +220,13 @@ def collect(tree: ast.Module) -> dict:
             inner_cls, inner_func = (node.name if cls is None and func is None else cls), func
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             inner_cls, inner_func = cls, (getattr(node, "name", "<lambda>") if func is None else func)
+            if func is None and not isinstance(node, ast.Lambda):
+                for a in node.args.args + node.args.kwonlyargs:
+                    if a.arg in _CONFIG_NAMES and a.annotation is not None:
+                        # a string annotation ("XConfig") counts as the name it holds
+                        ann = _str_const(a.annotation) or _dotted(a.annotation)
+                        if ann:
+                            annotations[(cls, node.name)] = ann.split(".")[-1]
         else:
             inner_cls, inner_func = cls, func
         scope = (cls, func)
@@ -263,6 +271,10 @@ def collect(tree: ast.Module) -> dict:
 
     for r in reads:
         r["probed"] = r["attr"] in probes.get((r["class"], r["function"]), ())
+        # what `config` is declared to be: the function's own parameter, else (self.config) the class's __init__'s
+        ann = annotations.get((r["class"], r["function"])) or annotations.get((r["class"], "__init__"))
+        if ann:
+            r["config_type"] = ann
     reads.sort(key=lambda r: (r["line"], r["column"]))
     calls.sort(key=lambda c: (c["line"], c["column"]))
     subscripts.sort(key=lambda s: (s["line"], s["column"]))

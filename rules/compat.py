@@ -90,7 +90,9 @@ class ConfigAttributeMissing(Rule):
         "provided when the repo's config class sets it (an assignment, a class attribute, a keyword "
         "passed to `super().__init__`), when config.json has it and the release keeps it, or when "
         "the release's base config defines it. Reads elsewhere than in `__init__` fail only when "
-        "that code runs (warning); reads guarded by `hasattr`/`getattr(..., default)` are skipped."
+        "that code runs (warning); reads guarded by `hasattr`/`getattr(..., default)` are skipped, and "
+        "so are reads through a `config` parameter annotated with a repo class that is not a config "
+        "(a dataclass of the model's own options: a different object, verified by loading)."
     )
     fix_text = ("Set the attribute in the config class (`self.pad_token_id = pad_token_id`, or pass it to "
                 "`super().__init__`), or read it with `getattr(config, \"name\", default)`.")
