@@ -37,6 +37,19 @@ REPOS = {
 SPECS = ["acme/bert", "acme/lama", "acme/broken", f"acme/custom@{fake_sha('custom')}", "acme/missing", "not a spec"]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _clean_hf_env():
+    """Worker processes and CLI runs inherit os.environ: other test modules set HF_HUB_OFFLINE=1
+    there at import (tests/oracle.py, ...), which would make every worker's download fail."""
+    from test_hub_source import HF_VARS
+
+    with pytest.MonkeyPatch.context() as mp:
+        for var in HF_VARS:
+            mp.delenv(var, raising=False)
+        mp.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+        yield
+
+
 @pytest.fixture(scope="module")
 def hub():
     with HubServer(REPOS) as server:
