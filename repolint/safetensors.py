@@ -120,6 +120,9 @@ def parse_header(prefix: bytes, file_size: int, file: str) -> Header:
     if n is None:
         return _unreadable(h, f"{file} is {file_size} bytes, too short for a safetensors header")
     h.header_size = n
+    if prefix.startswith(b"version https://git-lfs.github.com/spec/"):
+        return _unreadable(h, f"{file} is a Git LFS pointer, not the weights (a clone without `git lfs`); "
+                              "from_pretrained fails: SafetensorError \"header too large\"")
     if n > MAX_HEADER_SIZE:
         return _unreadable(h, f"the header of {file} claims {n:,} bytes, over safetensors' limit of {MAX_HEADER_SIZE:,} (\"header too large\")")
     if 8 + n > file_size:

@@ -97,6 +97,7 @@ VARIANTS = [
     V("vocab-lfs-pointer-no-tokenizer-json", "bert", "vocab.txt", None, LFS, "RL006", None, "AutoTokenizer", "empty-tokenizer", delete=("tokenizer.json",)),
     V("vocab-lfs-pointer-beside-tokenizer-json", "bert", "vocab.txt", None, LFS, "RL006", None, "AutoTokenizer", "loads"),
     V("added-tokens-lfs-pointer", "bert", "added_tokens.json", None, LFS, "RL006", None, "AutoTokenizer", "fails"),
+    V("safetensors-lfs-pointer", "bert", "model.safetensors", None, LFS, "RL801", None, "AutoModel", "fails"),
     V("greedy-num-return-sequences", "gpt2", "generation_config.json", '"bos_token_id": 0,', '"bos_token_id": 0,\n  "num_return_sequences": 3,', "RL501", '"num_return_sequences"', "GenerationConfig", "fails"),
 ]
 
