@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,9 +37,12 @@ def labels(path: Path) -> dict[str, dict]:
     return out
 
 
+REPOLINT_ENV: dict | None = None  # --pythonpath: another build of repolint (e.g. `pip install --target` of an older commit)
+
+
 def repolint_errors(folder: Path, release: str) -> list[dict]:
     proc = subprocess.run([sys.executable, "-m", "repolint", "check", str(folder), "--format", "json", "-t", release],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env=REPOLINT_ENV, cwd="/")
     if proc.returncode == 2:
         return [{"code": "EXIT2", "message": proc.stderr.strip()[-300:]}]
     try:
@@ -49,7 +53,7 @@ def repolint_errors(folder: Path, release: str) -> list[dict]:
             for d in diags if d.get("severity") == "error" and not d["code"].startswith(UNJUDGED_PREFIXES)]
 
 
-def compare(corpus: Path, release: str) -> dict:
+def compare(corpus: Path, release: str, tag: str = "") -> dict:
     lab = labels(corpus / f"labels-{release}.jsonl")
     rows, counts = [], {"TP": 0, "FP": 0, "FN": 0, "TN": 0, "env": 0, "timeout": 0}
     for slug, rec in sorted(lab.items()):
@@ -67,7 +71,7 @@ def compare(corpus: Path, release: str) -> dict:
     summary = {"release": release, **counts,
                "precision": round(tp / (tp + fp), 3) if tp + fp else None,
                "recall": round(tp / (tp + fn), 3) if tp + fn else None}
-    (corpus / f"compare-{release}.json").write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
+    (corpus / f"compare-{release}{tag}.json").write_text(json.dumps({"summary": summary, "rows": rows}, indent=1))
     return {"summary": summary, "rows": rows}
 
 
@@ -75,12 +79,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default="/work/corpus")
     ap.add_argument("--release", action="append", default=None)
+    ap.add_argument("--pythonpath", default=None, help="import repolint from here (compare another build)")
+    ap.add_argument("--tag", default="", help="suffix of the compare-<release><tag>.json written")
     args = ap.parse_args()
+    global REPOLINT_ENV
+    if args.pythonpath:
+        REPOLINT_ENV = {**os.environ, "PYTHONPATH": args.pythonpath, "REPOLINT_NO_CACHE": "1"}
     corpus = Path(args.corpus)
     for release in args.release or ["5.24", "4.57"]:
         if not (corpus / f"labels-{release}.jsonl").exists():
             continue
-        result = compare(corpus, release)
+        result = compare(corpus, release, args.tag)
         s = result["summary"]
         print(f"## transformers {release}: TP {s['TP']} FP {s['FP']} FN {s['FN']} TN {s['TN']} "
               f"(env-only {s['env']}, timeouts {s['timeout']}) precision {s['precision']} recall {s['recall']}")
