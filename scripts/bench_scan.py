@@ -91,6 +91,7 @@ class TreeSampler:
 
         self.root = psutil.Process(pid)
         self.peak = 0
+        self.peak_each: dict[int, int] = {}  # pid -> its own peak RSS
         self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -107,7 +108,9 @@ class TreeSampler:
             rss = 0
             for p in procs:
                 try:
-                    rss += p.memory_info().rss
+                    one = p.memory_info().rss
+                    rss += one
+                    self.peak_each[p.pid] = max(self.peak_each.get(p.pid, 0), one)
                     t = p.cpu_times()
                     self.cpu[p.pid] = t.user + t.system
                 except psutil.Error:
@@ -115,11 +118,13 @@ class TreeSampler:
             self.peak = max(self.peak, rss)
             self._stop.wait(0.1)
 
-    def stop(self) -> tuple[float, float, float]:
-        """(peak MiB, CPU seconds of the tree, of the root process alone)."""
+    def stop(self) -> tuple[float, float, float, float]:
+        """(peak MiB of the tree, CPU seconds of the tree, of the root process alone, peak MiB
+        of the root process alone)."""
         self._stop.set()
         self._thread.join()
-        return self.peak / 2**20, sum(self.cpu.values()), self.cpu.get(self.root.pid, 0.0)
+        return (self.peak / 2**20, sum(self.cpu.values()), self.cpu.get(self.root.pid, 0.0),
+                self.peak_each.get(self.root.pid, 0) / 2**20)
 
 
 def scan(hub: HubServer, work: Path, name: str, *args, kill_at: int | None = None) -> dict:
@@ -142,13 +147,14 @@ def scan(hub: HubServer, work: Path, name: str, *args, kill_at: int | None = Non
             time.sleep(0.01)
     _, stderr = proc.communicate()
     wall = time.perf_counter() - start
-    peak, cpu, cpu_main = sampler.stop()
+    peak, cpu, cpu_main, peak_main = sampler.stop()
     now = resource.getrusage(resource.RUSAGE_SELF)
     server = (now.ru_utime + now.ru_stime) - (own.ru_utime + own.ru_stime)
     lines = out.read_bytes().count(b"\n") if out.exists() else 0
     if kill_at is None and proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {stderr[-800:]}")
-    return {"name": name, "wall": wall, "peak_mb": peak, "cpu_s": cpu, "cpu_main": cpu_main, "cpu_server": server,
+    return {"name": name, "wall": wall, "peak_mb": peak, "peak_main_mb": peak_main, "cpu_s": cpu, "cpu_main": cpu_main,
+            "cpu_server": server,
             "records": lines, "rc": proc.returncode,
             "stderr": stderr.strip().splitlines()[-1:] or [""], "out": out}
 
@@ -184,7 +190,7 @@ def main() -> None:
         def report(r, n):
             results.append(r)
             print(f"{r['name']:>12}: {n:5d} repos in {r['wall']:7.1f} s = {n / r['wall']:6.2f} repos/s; "
-                  f"peak RSS {r['peak_mb']:6.1f} MiB; CPU s: scan {r['cpu_s']:6.1f} (main process {r['cpu_main']:6.1f}), "
+                  f"peak RSS {r['peak_mb']:6.1f} MiB (main process {r['peak_main_mb']:5.1f}); CPU s: scan {r['cpu_s']:6.1f} (main process {r['cpu_main']:6.1f}), "
                   f"loopback Hub {r['cpu_server']:5.1f}; load {os.getloadavg()[0]:.1f}", flush=True)
 
         j1 = scan(hub, work, "jobs1", "--jobs", 1, "--threads", args.threads)
@@ -208,7 +214,8 @@ def main() -> None:
         bound2 = max(j2["cpu_main"], (j2["cpu_s"] + j2["cpu_server"]) / 2)
         print(f"on two idle cores the CPU seconds allow at best {args.repos / bound1:.2f} repos/s at --jobs 1 and "
               f"{args.repos / bound2:.2f} at --jobs 2: {bound1 / bound2:.2f}x")
-        print(f"peak RSS: {small['peak_mb']:.1f} MiB for {args.small} repos, {j2['peak_mb']:.1f} MiB for {args.repos}")
+        print(f"peak RSS at --jobs 2: {small['peak_mb']:.1f} MiB for {args.small} repos, {j2['peak_mb']:.1f} MiB for "
+              f"{args.repos} (the scanning process alone: {small['peak_main_mb']:.1f} and {j2['peak_main_mb']:.1f})")
         a, b = normalized(j2["out"]), normalized(resumed["out"])
         same = a == b and len(a) == args.repos
         print(f"SIGKILL after {before} of {args.repos} records (rc {killed['rc']}), resumed: "

@@ -11,9 +11,9 @@
 - ``with_retries(op, retries)``: runs ``op``; a rate limit, a 5xx answer, a timeout or a
   broken connection is retried after the server's ``Retry-After`` or an exponential
   backoff with jitter; anything else (404, 401, ...) is raised at once.
-- ``classify(exc)``: the ``{"type", "message"}`` of an error record (see
-  notes/scan_record.md): RepoNotFound, RevisionNotFound, GatedRepo, EntryNotFound,
-  RateLimited, HTTPError, Timeout, ConnectionError, SourceError.
+- ``classify(exc)``: the ``{"type", "message"}`` of an error record (the format is in
+  ``repolint.scan.work.record``): RepoNotFound, RevisionNotFound, GatedRepo, EntryNotFound,
+  DisabledRepo, RateLimited, HTTPError, Timeout, ConnectionError, SourceError, InternalError.
 
 huggingface_hub is imported on first use only.
 """
