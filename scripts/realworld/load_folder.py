@@ -85,6 +85,9 @@ def _step(results: list, loader: str, fn):
 def _check_not_empty(results: list, tok) -> None:
     """A tokenizer that loads but encodes plain text to nothing (or only unknown tokens) was built
     without its vocabulary: transformers 5 does that silently when the files are missing."""
+    if not hasattr(tok, "convert_tokens_to_ids"):  # 4.57 returns False when a remote tokenizer's files are broken
+        results[-1].update(ok=False, kind="repo", error=f"silent: AutoTokenizer returned {tok!r}, not a tokenizer")
+        return
     try:
         ids = tok("hello world, this is a test", add_special_tokens=False)["input_ids"]
         unk = getattr(tok, "unk_token_id", None)
