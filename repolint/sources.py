@@ -525,13 +525,22 @@ def _download_timeout(hub: _Hub, seconds: float | None):
         hub.constants.HF_HUB_DOWNLOAD_TIMEOUT = old
 
 
-def _quiet_tqdm(hub: _Hub):
-    class QuietTqdm(hub.tqdm):
-        def __init__(self, *args, **kwargs):
-            kwargs["disable"] = True
-            super().__init__(*args, **kwargs)
+_QUIET_TQDM: list = []  # the one class, made on first use
 
-    return QuietTqdm
+
+def _quiet_tqdm(hub: _Hub):
+    """A progress bar class that shows nothing. One class per process: a class made per call
+    (and the monitor thread tqdm starts for each) stayed alive, ~2 KB a repo in a long scan."""
+    if not _QUIET_TQDM:
+        class QuietTqdm(hub.tqdm):
+            monitor_interval = 0  # no monitor thread for bars that are never drawn
+
+            def __init__(self, *args, **kwargs):
+                kwargs["disable"] = True
+                super().__init__(*args, **kwargs)
+
+        _QUIET_TQDM.append(QuietTqdm)
+    return _QUIET_TQDM[0]
 
 
 def _resolve_timeout(timeout: float | None) -> float:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import email.utils
+import fnmatch
 import logging
 import random
 import threading
@@ -156,6 +157,25 @@ def session(requests: int, period: float):
             if _active == 0 and _log_level is not None:
                 logging.getLogger("huggingface_hub").setLevel(_log_level)
                 _log_level = None
+
+
+def trim_hub_caches() -> None:
+    """Forget the file listings huggingface_hub keeps in memory for every commit it downloaded
+    (``_tree_cache._IN_MEMORY_TREE_CACHE``, never emptied: a scan of 45,000 repos would hold
+    all their listings; they stay on disk, where huggingface_hub reads them back if needed),
+    and fnmatch's compiled patterns (up to 32,768 of them, one per distinct file name)."""
+    try:
+        from huggingface_hub import _tree_cache
+    except ImportError:
+        return
+    cache, lock = getattr(_tree_cache, "_IN_MEMORY_TREE_CACHE", None), getattr(_tree_cache, "_IN_MEMORY_TREE_CACHE_LOCK", None)
+    if isinstance(cache, dict) and lock is not None:
+        with lock:
+            cache.clear()
+    # and the regexes fnmatch compiled for the file-name patterns of each repo's download
+    clear = getattr(getattr(fnmatch, "_compile_pattern", None), "cache_clear", None)
+    if clear is not None:
+        clear()
 
 
 def current() -> Budget | None:

@@ -147,6 +147,8 @@ def prepare(spec, settings: dict) -> dict:
         prepared["error"] = hubio.classify(exc)
     else:
         prepared["path"] = str(fetched.detach())
+    finally:
+        hubio.trim_hub_caches()  # memory flat in the number of repos
     prepared["download_s"] = round(time.perf_counter() - start, 4)
     return prepared
 
