@@ -308,12 +308,18 @@ def test_resume_after_sigkill(syn_hub, syn_baseline, tmp_path):
 
 def test_ctrl_c_leaves_a_valid_file(syn_hub, syn_baseline, tmp_path):
     out = tmp_path / "scan.jsonl"
-    proc = subprocess.Popen(scan_cmd("--author", "syn", "-o", out, "--threads", "2", "-j", "2"),
-                            env=env_for(syn_hub, tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True)
-    wait_for_lines(out, 6, proc)
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
+    # a slower Hub keeps the scan going well after the sixth record: on a quiet machine (CI) the 24
+    # repos were all done before the signal arrived
+    syn_hub.delay, delay = 0.1, syn_hub.delay
+    try:
+        proc = subprocess.Popen(scan_cmd("--author", "syn", "-o", out, "--threads", "2", "-j", "2"),
+                                env=env_for(syn_hub, tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, text=True)
+        wait_for_lines(out, 6, proc)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        syn_hub.delay = delay
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "--resume continues" in stderr and "Traceback" not in stderr
     data = out.read_bytes()
