@@ -7,7 +7,9 @@ cache) and a fresh huggingface_hub cache each, --rate high enough never to throt
 
 Measured, each scan a fresh `repolint scan --author syn --stage full` process:
 1. repos/s over --repos repos at --jobs 1 and --jobs 2 (the scaling target is >= 1.8x on two
-   cores), wall clock, with the CPU seconds of the scan's process tree;
+   cores), wall clock, with the CPU seconds of the scan's process tree, what those CPU
+   seconds allow on two idle cores, and — before and after — what a second process adds to
+   a pure-Python CPU loop on this machine at that moment (the ceiling of any scaling);
 2. peak memory (the summed RSS of the scan's process tree, sampled every 0.1 s) for --small
    repos and for --repos repos at --jobs 2: it should not grow with the number of repos;
 3. a scan at --jobs 2 killed with SIGKILL (the whole process group) once half of the records
@@ -159,6 +161,27 @@ def scan(hub: HubServer, work: Path, name: str, *args, kill_at: int | None = Non
             "stderr": stderr.strip().splitlines()[-1:] or [""], "out": out}
 
 
+def _spin(_) -> float:
+    x = 0
+    for i in range(8_000_000):
+        x += i * i
+    return x
+
+
+def ceiling() -> float:
+    """What a second process adds on this machine right now: tasks/s of a pure-Python CPU loop
+    in two processes over one (2.0 on two idle cores; less when other work holds them)."""
+    from multiprocessing import get_context
+
+    rates = []
+    for n in (1, 2):
+        start = time.perf_counter()
+        with get_context("spawn").Pool(n) as pool:
+            pool.map(_spin, range(3 * n))
+        rates.append(3 * n / (time.perf_counter() - start))
+    return rates[1] / rates[0]
+
+
 def normalized(path: Path) -> dict:
     recs = {}
     with open(path, "rb") as fh:
@@ -193,21 +216,23 @@ def main() -> None:
                   f"peak RSS {r['peak_mb']:6.1f} MiB (main process {r['peak_main_mb']:5.1f}); CPU s: scan {r['cpu_s']:6.1f} (main process {r['cpu_main']:6.1f}), "
                   f"loopback Hub {r['cpu_server']:5.1f}; load {os.getloadavg()[0]:.1f}", flush=True)
 
+        before = ceiling()
         j1 = scan(hub, work, "jobs1", "--jobs", 1, "--threads", args.threads)
         report(j1, args.repos)
         j2 = scan(hub, work, "jobs2", "--jobs", 2, "--threads", args.threads)
         report(j2, args.repos)
+        after = ceiling()
         small = scan(hub, work, f"jobs2-{args.small}", "--jobs", 2, "--threads", args.threads, "--limit", args.small)
         report(small, args.small)
         killed = scan(hub, work, "killed", "--jobs", 2, "--threads", args.threads, kill_at=args.repos // 2)
         report(killed, killed["records"])
-        before = killed["records"]
         resumed = scan(hub, work, "killed", "--jobs", 2, "--threads", args.threads, "--resume")
-        report(resumed, args.repos - before)
+        report(resumed, args.repos - killed["records"])
 
         print()
         print(f"scaling --jobs 2 / --jobs 1: {j1['wall'] / j2['wall']:.2f}x (wall clock, load average "
-              f"{os.getloadavg()[2]:.1f} over the last 15 minutes)")
+              f"{os.getloadavg()[2]:.1f} over the last 15 minutes); a pure-Python CPU loop gained "
+              f"{before:.2f}x from a second process just before, {after:.2f}x just after")
         # what the CPU seconds allow on two idle cores: one process cannot go faster than its own
         # CPU time, and the scan plus the loopback Hub share the two cores
         bound1 = max(j1["cpu_main"], (j1["cpu_s"] + j1["cpu_server"]) / 2)
@@ -218,7 +243,7 @@ def main() -> None:
               f"{args.repos} (the scanning process alone: {small['peak_main_mb']:.1f} and {j2['peak_main_mb']:.1f})")
         a, b = normalized(j2["out"]), normalized(resumed["out"])
         same = a == b and len(a) == args.repos
-        print(f"SIGKILL after {before} of {args.repos} records (rc {killed['rc']}), resumed: "
+        print(f"SIGKILL after {killed['records']} of {args.repos} records (rc {killed['rc']}), resumed: "
               f"{len(b)} records, {'identical to' if same else 'DIFFERENT from'} the uninterrupted scan")
         if normalized(j1["out"]) != a:
             print("WARNING: --jobs 1 and --jobs 2 records differ")
