@@ -286,11 +286,15 @@ def wait_for_lines(path: Path, n: int, proc, timeout: float = 60) -> int:
 
 def test_resume_after_sigkill(syn_hub, syn_baseline, tmp_path):
     out = tmp_path / "scan.jsonl"
-    proc = subprocess.Popen(scan_cmd("--author", "syn", "-o", out, "--threads", "2"), env=env_for(syn_hub, tmp_path),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    wait_for_lines(out, N_SYN // 3, proc)
-    proc.kill()
-    proc.wait(timeout=30)
+    syn_hub.delay, delay = 0.05, syn_hub.delay  # the scan must still be running when the kill comes
+    try:
+        proc = subprocess.Popen(scan_cmd("--author", "syn", "-o", out, "--threads", "2"), env=env_for(syn_hub, tmp_path),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        wait_for_lines(out, N_SYN // 3, proc)
+        proc.kill()
+        proc.wait(timeout=30)
+    finally:
+        syn_hub.delay = delay
     done = records(out)
     assert N_SYN // 3 <= len(done) < N_SYN, "killed halfway"
     with open(out, "ab") as fh:  # as if the kill had cut a write in two
