@@ -102,7 +102,7 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
         if shown[key] > MAX_PER_RULE_AND_FILE:
             entry = cut.setdefault(key, [rule_cls, finding, 0, labels])
             entry[2] += 1
-            if _rank(finding.severity or rule_cls.severity) > _rank(entry[1].severity or rule_cls.severity):
+            if _rank(finding, rule_cls) > _rank(entry[1], rule_cls):
                 entry[1], entry[3] = finding, labels  # the summary keeps the worst severity cut
             continue
         if multi and labels and len(labels) < len(targets):
@@ -128,9 +128,11 @@ def run(repo: Repo, settings: Settings, targets: list[Knowledge] | None = None) 
 MAX_PER_RULE_AND_FILE = 1000
 
 
-def _rank(severity) -> int:
-    value = getattr(severity, "value", severity)
-    return {"error": 3, "warning": 2, "info": 1}.get(value, 0)
+def _rank(finding: Finding, rule_cls) -> int:
+    from repolint.diagnostics import Severity  # imported by to_diagnostic anyway
+
+    severity = finding.severity or rule_cls.severity
+    return Severity(getattr(severity, "value", severity)).rank
 
 
 def _release_re(label: str) -> re.Pattern:

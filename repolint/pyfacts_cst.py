@@ -21,12 +21,12 @@ import warnings
 
 from repolint.pyfacts_ast import AVAILABILITY, CLASS_ATTRS, MAX_LITERAL_DEPTH, REGISTER, TRY, TYPE_CHECKING, auto_class_argument
 
-_BRACKETS = re.compile(
+# comments and string literals, which the token-level estimates below skip
+_SKIPPED = (
     r"#[^\n]*"
     r"|[rRbBuUfFtT]{0,2}(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\")"
-    r"|[()\[\]{}]",
-    re.S,
 )
+_BRACKETS = re.compile(_SKIPPED + r"|[()\[\]{}]", re.S)
 
 
 def nesting(text: str) -> int:
@@ -43,9 +43,8 @@ def nesting(text: str) -> int:
 
 
 _LINKS = re.compile(
-    r"#[^\n]*"
-    r"|[rRbBuUfFtT]{0,2}(?:'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\"|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\")"
-    r"|[()\[\]{},;\n]"
+    _SKIPPED
+    + r"|[()\[\]{},;\n]"
     r"|\.(?=[ \t]*[^\W\d])"  # an attribute access (not a float's point)
     r"|\*\*|//|<<|>>|[-+*/%@&|^~<>]|[=!<>]=|\b(?:and|or|not|if|else|lambda|await|in|is)\b",
     re.S,
