@@ -401,7 +401,9 @@ class RegistrationMismatch(Rule):
                     # with no built-in fallback for this model type, users of that Auto class get an error
                     mt = (ctx.obj("config.json") or {}).get("model_type")
                     kind = ctx.knowledge.auto_class_kind(auto)
-                    fallback = mt in ctx.knowledge.model_mapping(auto) if kind == "model" else mt in ctx.knowledge.model_types
+                    # a model_type that is not a string maps to nothing (AutoConfig fails on it before this)
+                    known = ctx.knowledge.model_mapping(auto) if kind == "model" else ctx.knowledge.model_types
+                    fallback = isinstance(mt, str) and mt in known
                     yield py_finding(
                         rel,
                         f"{target} is registered for {auto}, but no auto_map entry maps {auto} to it; re-run save_pretrained"

@@ -356,3 +356,19 @@ def test_a_rule_firing_on_every_line_is_summarised_past_a_bound(tmp_path):
     assert summary.location.line == MAX_PER_RULE_AND_FILE + 2 and summary.fix is None
     assert summary.message.startswith(f"and {extra - MAX_PER_RULE_AND_FILE:,} more RL610 findings in this file")
     assert any(d.code == "RL009" or d.location.file == "tokenizer_config.json" for d in lint(root))
+
+
+@pytest.mark.parametrize("fixture", ["custom_broken/register_missing_from_automap", "custom/custom_full"])
+@pytest.mark.parametrize("model_type", [["tiny"], {"k": 1}, 3, None, True])
+def test_model_type_of_any_json_type(tmp_path, fixture, model_type):
+    """fuzz camp-2-32690: a list model_type met RL605's `in` test on a dict (TypeError, an RL000)."""
+    import shutil
+
+    src = Path(__file__).parent / "fixtures" / fixture
+    repo = tmp_path / "m"
+    shutil.copytree(src, repo)
+    data = json.loads((repo / "config.json").read_text())
+    data["model_type"] = model_type
+    (repo / "config.json").write_text(json.dumps(data))
+    findings = lint(repo, select=["ALL"], targets=["4.57", "5.23", "5.24"])
+    assert not [f for f in findings if f.code == "RL000"], findings
