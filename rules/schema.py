@@ -16,6 +16,7 @@ from repolint.jsonmap import pointer
 from repolint.knowledge import field_schema, schemas_dir
 from repolint.minischema import Unsupported, is_valid, pointer_get
 from repolint.registry import Example, Finding, Rule, register
+from repolint.schemawords import quote
 
 SCHEMA_FILES = {
     "config.json": "config.schema.json",
@@ -62,8 +63,9 @@ def load_schema_id(schema_name: str) -> str:
 
 @lru_cache(maxsize=None)
 def _validator(schema_name: str):
-    from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
+
+    from repolint.schemawords import bounded_validator_class
 
     schema = load_schema(schema_name)
     resources_ = []
@@ -71,7 +73,7 @@ def _validator(schema_name: str):
         doc = schema if other == schema_name else load_schema(other)
         resources_.append((doc["$id"], Resource.from_contents(doc)))
     registry = Registry().with_resources(resources_)
-    return Draft202012Validator(schema, registry=registry)
+    return bounded_validator_class()(schema, registry=registry)
 
 
 def _annotation(root: dict, schema_path, key: str):
@@ -111,6 +113,18 @@ def _leaf(error):
     return error
 
 
+def _head(value, width: int = 80) -> str:
+    """The first ``width`` characters of the value as JSON, without writing all of a huge value."""
+    out = []
+    size = 0
+    for chunk in json.JSONEncoder().iterencode(value):
+        out.append(chunk)
+        size += len(chunk)
+        if size >= width:
+            break
+    return "".join(out)[:width]
+
+
 def _describe(error) -> str:
     where = pointer(error.absolute_path) or "the top level"
     if error.validator in ("anyOf", "oneOf"):
@@ -121,9 +135,9 @@ def _describe(error) -> str:
             elif "const" in sub:
                 allowed.append(json.dumps(sub["const"]))
         suffix = f"; expected {', '.join(allowed)}" if allowed else ""
-        return f"{where}: {json.dumps(error.instance)[:80]} does not match any allowed form{suffix}"
+        return f"{where}: {_head(error.instance)} does not match any allowed form{suffix}"
     if error.validator == "propertyNames":
-        return f"{where}: key {error.instance!r} is not allowed: {error.message}"
+        return f"{where}: key {quote(error.instance)} is not allowed: {error.message}"
     return f"{where}: {error.message}"
 
 
@@ -317,7 +331,7 @@ class FieldType(Rule):
                 if name in data and not _type_ok(data[name], prop):
                     yield Finding(
                         "config.json",
-                        f"{_where(path)}{name} is {json.dumps(data[name])[:60]}, but {schema['config_class']}.{name} "
+                        f"{_where(path)}{name} is {_head(data[name], 60)}, but {schema['config_class']}.{name} "
                         f"must be {_schema_text(prop)}",
                         pointer=pointer([*path, name]),
                     )
