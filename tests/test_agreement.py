@@ -29,7 +29,8 @@ class Variant:
     id: str
     fixture: str
     file: str
-    old: str | None  # text replaced (None: the whole file becomes `new`; "<delete>" deletes the file)
+    old: str | None  # text replaced (None: the whole file becomes `new`; "<delete>" deletes the file;
+    # "<directory>": the file becomes a folder of that name holding `new` as placeholder.txt)
     new: str
     code: str
     marker: str | None  # the finding is on the first line containing this text (None: line 1)
@@ -97,6 +98,8 @@ VARIANTS = [
     V("vocab-lfs-pointer-no-tokenizer-json", "bert", "vocab.txt", None, LFS, "RL006", None, "AutoTokenizer", "empty-tokenizer", delete=("tokenizer.json",)),
     V("vocab-lfs-pointer-beside-tokenizer-json", "bert", "vocab.txt", None, LFS, "RL006", None, "AutoTokenizer", "loads"),
     V("added-tokens-lfs-pointer", "bert", "added_tokens.json", None, LFS, "RL006", None, "AutoTokenizer", "fails"),
+    V("config-is-a-folder", "bert", "config.json", "<directory>", "x", "RL009", None, "AutoConfig", "fails"),
+    V("tokenizer-config-is-a-folder", "bert", "tokenizer_config.json", "<directory>", "x", "RL009", None, "AutoTokenizer", "loads"),
     V("safetensors-lfs-pointer", "bert", "model.safetensors", None, LFS, "RL801", None, "AutoModel", "fails"),
     V("greedy-num-return-sequences", "gpt2", "generation_config.json", '"bos_token_id": 0,', '"bos_token_id": 0,\n  "num_return_sequences": 3,', "RL501", '"num_return_sequences"', "GenerationConfig", "fails"),
 ]
@@ -110,6 +113,10 @@ def _make(variant: Variant, root: Path) -> Path:
     path = dest / variant.file
     if variant.old == "<delete>":
         path.unlink()
+    elif variant.old == "<directory>":
+        path.unlink()
+        path.mkdir()
+        (path / "placeholder.txt").write_text(variant.new, encoding="utf-8")
     elif variant.old is None:
         path.write_text(variant.new, encoding="utf-8")
     else:
