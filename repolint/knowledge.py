@@ -148,6 +148,12 @@ class Knowledge:
     def tokenizer_files(self, cls_name: str) -> dict | None:
         return self.data.get("tokenizer_files", {}).get(cls_name)
 
+    def processor_parts(self, cls_name: str) -> tuple[str, ...] | None:
+        """The parts processor class ``cls_name`` loads, in order ("image_processor", "tokenizer",
+        ...: its attributes); None for a class the snapshot does not describe."""
+        parts = self.data.get("processor_parts", {}).get(cls_name)
+        return tuple(parts) if isinstance(parts, list) else None
+
     @cached_property
     def generation_params_popped(self) -> frozenset[str]:
         return frozenset(self.data.get("generation_params_popped", []))

@@ -12,6 +12,9 @@ Writes
 * ``<out>/config-read-only-<version>.json`` -- the config.json keys each config class cannot set
   (read-only properties: loading raises AttributeError) and the sub-configs it builds, learnt by
   building the classes (``configsync/readonly.py``; ``--only-read-only`` writes just this file).
+* ``processor_parts`` in ``transformers-<version>.json`` -- the parts (tokenizer, image processor,
+  ...) each processor class loads, read from the classes (``configsync/processor_parts.py``;
+  ``--only-processor-parts`` rewrites just this key of the shipped snapshot).
 * ``<out>/fields/<version>/<model_type>.json`` -- transformers >= 5 only: per model type, the
   config fields that transformers' ``@strict`` dataclass machinery type-checks at load time, as
   JSON Schema, plus the ``validate_*`` class validators that can be expressed as data.
@@ -97,7 +100,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from configsync import readonly  # noqa: E402
+from configsync import processor_parts, readonly  # noqa: E402
 
 SNAPSHOT_KEYS = (
     "transformers_version",
@@ -110,6 +113,7 @@ SNAPSHOT_KEYS = (
     "feature_extractors",
     "processors",
     "video_processors",
+    "processor_parts",
     "classes",
     "tokenizer_files",
     "generation_params_popped",
@@ -1678,6 +1682,7 @@ def build_snapshot(since: dict[str, str] | None = None, registries: dict | None 
         "feature_extractors": reg["feature_extractors"],
         "processors": reg["processors"],
         "video_processors": reg["video_processors"],
+        "processor_parts": processor_parts.build(classes["processor"]),
         "classes": classes,
         "tokenizer_files": tokenizer_files,
         "generation_params_popped": reg["generation_params_popped"],
@@ -1753,6 +1758,17 @@ def write_field_schemas(schemas: dict[str, dict], directory: Path) -> int:
     return total
 
 
+def write_processor_parts(out_dir, version: str) -> None:
+    """Rewrite only the ``processor_parts`` key of the shipped snapshot (its other keys untouched)."""
+    t = time.monotonic()
+    path = snapshot_path(out_dir, version)
+    snap = json.loads(path.read_text(encoding="utf-8"))
+    snap["processor_parts"] = processor_parts.build(snap["classes"]["processor"])
+    path.write_text(dumps_snapshot(snap), encoding="utf-8")
+    print(f"wrote processor_parts of {path} in {time.monotonic() - t:.1f}s: {len(snap['processor_parts'])} of "
+          f"{len(snap['classes']['processor'])} processor classes (the others cannot be imported here)")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="output directory (e.g. schemas/)")
@@ -1767,6 +1783,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-read-only", action="store_true", help="do not write config-read-only-<version>.json")
     ap.add_argument("--only-read-only", action="store_true",
                     help="write only config-read-only-<version>.json (model types from the shipped snapshot)")
+    ap.add_argument("--only-processor-parts", action="store_true",
+                    help="rewrite only the processor_parts key of the shipped transformers-<version>.json")
     ap.add_argument("--jobs", type=int, default=4, help="parallel wheel downloads for the since scan")
     args = ap.parse_args(argv)
 
@@ -1775,6 +1793,9 @@ def main(argv=None) -> int:
     version = transformers.__version__
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if args.only_processor_parts:
+        write_processor_parts(out_dir, version)
+        return 0
     if args.only_read_only:
         shipped = json.loads(snapshot_path(out_dir, version).read_text(encoding="utf-8"))
         write_read_only(out_dir, {mt: v["config_class"] for mt, v in shipped["model_types"].items()})
