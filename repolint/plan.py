@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from repolint.configflow import ConfigFlow
 from repolint.resolve import (
     auto_map_entries,
     class_kind,
@@ -500,12 +501,16 @@ def config_attr_reads(ctx):
     for key in _json_keys(data):
         if key not in popped:
             provided.add(key)
+    flow = None
     for read, rel in reads:
         attr = read["attr"]
         if read["probed"] or attr.startswith("__") or attr in provided or attr in writes:
             continue
         if _other_config_type(ctx, rel[:-3], read.get("config_type")):
             continue
+        flow = flow or ConfigFlow(ctx, plan.modules)
+        if flow.other_object(rel[:-3], read):
+            continue  # the repo's code passes this scope another object (options, a sub-config)
         yield read, rel, attr in data and attr in popped
 
 

@@ -49,7 +49,7 @@ from repolint import __version__
 from repolint.pyfacts_ast import CLASS_ATTRS, REGISTER, Walker  # noqa: F401  (CLASS_ATTRS: public)
 from repolint.pyfacts_skeleton import Record
 
-FACTS_FORMAT = 10  # bump whenever extract() changes what it records
+FACTS_FORMAT = 11  # bump whenever extract() changes what it records
 CHUNK = 1 << 20  # characters per ast slice of a large module
 MAX_SLICE = 8 << 20  # a single top-level statement larger than this is not analysed
 CST_MAX_CHARS = 400 * 1024  # libcst needs ~800 bytes of memory per character (400 KiB: 355 MB RSS)

@@ -18,7 +18,8 @@ what its code does when it runs, for the version-compatibility and remote-code r
   passing ``trust_remote_code``, with whether the first argument is a string literal, the
   first three positional arguments' literal values (None when not a short literal), the
   literal keyword arguments and every keyword's name;
-* ``subscripts``: ``<...>.rope_scaling["type"]`` style reads of a config dict by a literal key.
+* ``subscripts``: ``<...>.rope_scaling["type"]`` style reads of a config dict by a literal key;
+* what the code hands on as ``config`` (``config_sites``, ``config_scopes``, ...: see pyflow).
 
 The walk is iterative (an explicit stack), so deeply nested code cannot exhaust the
 recursion limit. Everything is plain JSON for the facts cache.
@@ -54,6 +55,11 @@ def _is_config_obj(node) -> bool:
         and isinstance(node.value, ast.Name)
         and node.value.id == "self"
     )
+
+
+def _via(node) -> str:
+    """How a read reaches the config: ``name`` (``config``) or ``self`` (``self.config``)."""
+    return "name" if isinstance(node, ast.Name) else "self"
 
 
 def _pos(node) -> dict:
@@ -203,6 +209,8 @@ def _form(value) -> str:
 
 
 def collect(tree: ast.Module) -> dict:
+    from repolint.pyflow import collect_flow  # pyflow uses this module's helpers
+
     aliases = _aliases(tree)
     classes = {n.name: _class_info(n) for n in tree.body if isinstance(n, ast.ClassDef)}
     reads: list[dict] = []
@@ -232,7 +240,7 @@ def collect(tree: ast.Module) -> dict:
         scope = (cls, func)
         if isinstance(node, ast.Attribute) and _is_config_obj(node.value):
             if isinstance(node.ctx, ast.Load):
-                reads.append({"attr": node.attr, "kind": "attr", "class": cls, "function": func, **_pos(node)})
+                reads.append({"attr": node.attr, "kind": "attr", "class": cls, "function": func, "via": _via(node.value), **_pos(node)})
             else:
                 writes.add(node.attr)
         elif isinstance(node, ast.Call):
@@ -241,7 +249,8 @@ def collect(tree: ast.Module) -> dict:
                 name = _str_const(node.args[1])
                 if name:
                     if callee == "getattr" and len(node.args) == 2 and not node.keywords:
-                        reads.append({"attr": name, "kind": "getattr", "class": cls, "function": func, **_pos(node)})
+                        reads.append({"attr": name, "kind": "getattr", "class": cls, "function": func,
+                                      "via": _via(node.args[0]), **_pos(node)})
                     else:
                         probes.setdefault(scope, set()).add(name)
             elif callee == "setattr" and len(node.args) >= 2 and _is_config_obj(node.args[0]):
@@ -279,4 +288,4 @@ def collect(tree: ast.Module) -> dict:
     calls.sort(key=lambda c: (c["line"], c["column"]))
     subscripts.sort(key=lambda s: (s["line"], s["column"]))
     return {"config_reads": reads, "config_writes": sorted(writes), "classes": classes,
-            "calls": calls, "subscripts": subscripts}
+            "calls": calls, "subscripts": subscripts, **collect_flow(tree)}

@@ -26,6 +26,14 @@ MODEL_PY = (
 )
 CONFIG_JSON = ('{\n  "model_type": "x-net",\n  "hidden_size": 8,\n  "auto_map": {\n    "AutoConfig": "configuration_x.XConfig",\n'
                '    "AutoModel": "modeling_x.XModel"\n  }\n}\n')
+OPTIONS_PY = (
+    "from dataclasses import dataclass\n\nfrom torch import nn\nfrom transformers import PreTrainedModel\n\n"
+    "from .configuration_x import XConfig\n\n\n@dataclass\nclass Options:\n    width: int\n\n\n"
+    "class Block(nn.Module):\n    def __init__(self, config: XConfig):\n        super().__init__()\n"
+    "        self.width = config.width\n\n\nclass XModel(PreTrainedModel):\n    config_class = XConfig\n\n"
+    "    def __init__(self, config):\n        super().__init__(config)\n"
+    "        self.block = Block(Options(width=config.hidden_size))\n        self.post_init()\n"
+)
 GOOD = {"config.json": CONFIG_JSON, "configuration_x.py": CONFIG_PY, "modeling_x.py": MODEL_PY}
 
 
@@ -92,18 +100,26 @@ class ConfigAttributeMissing(Rule):
         "the release's base config defines it. Reads elsewhere than in `__init__` fail only when "
         "that code runs (warning); reads guarded by `hasattr`/`getattr(..., default)` are skipped, and "
         "so are reads through a `config` parameter annotated with a repo class that is not a config "
-        "(a dataclass of the model's own options: a different object, verified by loading)."
+        "(a dataclass of the model's own options: a different object, verified by loading), and reads "
+        "in a layer that the repo's code builds only from other objects — an options object, a "
+        "sub-config, the `config` of another such layer — whatever its annotation says (transformers "
+        "hands the model config only to the classes it loads; the layer reads what its callers pass). "
+        "A layer reached through a table or another module may get the model config and keeps the finding."
     )
     fix_text = ("Set the attribute in the config class (`self.pad_token_id = pad_token_id`, or pass it to "
                 "`super().__init__`), or read it with `getattr(config, \"name\", default)`.")
     invalid = [
         Example({**GOOD, "modeling_x.py": MODEL_PY.replace("config.hidden_size", "config.pad_token_id")},
                 [("modeling_x.py", 11)], targets=("5.24",)),
+        Example({**GOOD, "modeling_x.py": OPTIONS_PY.replace("Block(Options(width=config.hidden_size))", "Block(config)")},
+                [("modeling_x.py", 17)]),
     ]
     valid = [
         Example(GOOD),
         Example({**GOOD, "modeling_x.py": MODEL_PY.replace("config.hidden_size", "config.pad_token_id")}, targets=("4.57",)),
         Example({**GOOD, "modeling_x.py": MODEL_PY.replace("config.hidden_size", "getattr(config, \"pad_token_id\", None)")}),
+        # Block is annotated with the model config, but the model builds it from its own options
+        Example({**GOOD, "modeling_x.py": OPTIONS_PY}),
     ]
 
     def check(self, ctx):
