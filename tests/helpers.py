@@ -70,3 +70,23 @@ def oracle_pythons(default_extra=(), modules=("transformers", "torch")) -> list[
         if version and version not in [v for _, v in found]:
             found.append((python, version))
     return found
+
+
+def local_oracle_pythons(modules=("transformers", "torch")) -> list[tuple[str, str]]:
+    """oracle_pythons with the 4.57 virtualenv that .ci/run builds (.venv457) as the default extra."""
+    local = Path(__file__).resolve().parent.parent / ".venv457" / "bin" / "python"
+    return oracle_pythons([str(local)] if local.exists() else [], modules=modules)
+
+
+def run_oracle(python: str, jobs: list[dict], cwd: Path) -> list[dict]:
+    """Load ``jobs`` with tests/oracle.py under ``python`` (offline, remote code cached below
+    ``cwd``): one outcome a job."""
+    import json
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env.update(HF_HUB_OFFLINE="1", HF_MODULES_CACHE=str(cwd / "modules"), TRANSFORMERS_VERBOSITY="error")
+    r = subprocess.run([python, str(Path(__file__).resolve().parent / "oracle.py")], input=json.dumps(jobs),
+                       capture_output=True, text=True, cwd=cwd, env=env, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])

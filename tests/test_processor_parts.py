@@ -7,7 +7,6 @@ the finding points) and the shipped data against the installed release.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -155,19 +154,14 @@ def test_every_snapshot_knows_the_parts(version):
         assert "video_processor" in k.processor_parts("Qwen2VLProcessor")
 
 
-def _generator():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    spec = importlib.util.spec_from_file_location("configsync_processor_parts", ROOT / "scripts" / "configsync" / "processor_parts.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_shipped_data_matches_the_installed_release():
     transformers = pytest.importorskip("transformers")
     version = transformers.__version__
     if version not in shipped_versions():
         pytest.skip(f"no shipped snapshot for transformers {version}")
     shipped = json.loads((ROOT / "schemas" / f"transformers-{version}.json").read_text(encoding="utf-8"))
-    assert _generator().build(shipped["classes"]["processor"]) == shipped["processor_parts"], (
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from configsync import processor_parts
+
+    assert processor_parts.build(shipped["classes"]["processor"]) == shipped["processor_parts"], (
         f"stale: run `python scripts/sync_transformers.py --out schemas/ --only-processor-parts` with transformers {version}")

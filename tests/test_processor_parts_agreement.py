@@ -19,26 +19,15 @@ that release:
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from helpers import lint, oracle_pythons
+from helpers import lint, local_oracle_pythons, run_oracle
 
-ROOT = Path(__file__).resolve().parent.parent
-VALID = ROOT / "tests" / "fixtures" / "valid"
-ORACLE = ROOT / "tests" / "oracle.py"
-
-
-def _oracles() -> list[tuple[str, str]]:
-    local = ROOT / ".venv457" / "bin" / "python"  # what .ci/run builds
-    return oracle_pythons([str(local)] if local.exists() else [])
-
-
-ORACLES = _oracles()
+VALID = Path(__file__).resolve().parent / "fixtures" / "valid"
+ORACLES = local_oracle_pythons()
 needs_oracle = pytest.mark.skipif(not ORACLES, reason="no transformers to check against")
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.json")
@@ -147,18 +136,9 @@ def outcomes(repos, tmp_path_factory):
     """(oracle version, variant) -> AutoProcessor outcome."""
     if not ORACLES:
         pytest.skip("no transformers to check against")
-    result = {}
-    for python, version in ORACLES:
-        cwd = tmp_path_factory.mktemp(f"cwd-{version}")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        env.update(HF_HUB_OFFLINE="1", HF_MODULES_CACHE=str(cwd / "modules"), TRANSFORMERS_VERBOSITY="error")
-        jobs = [{"dir": str(repos[n]), "loader": "AutoProcessor"} for n in VARIANTS]
-        r = subprocess.run([python, str(ORACLE)], input=json.dumps(jobs), capture_output=True, text=True,
-                           cwd=cwd, env=env, timeout=900)
-        assert r.returncode == 0, r.stderr[-2000:]
-        for n, o in zip(VARIANTS, json.loads(r.stdout.strip().splitlines()[-1])):
-            result[(version, n)] = o
-    return result
+    jobs = [{"dir": str(repos[n]), "loader": "AutoProcessor"} for n in VARIANTS]
+    return {(version, n): o for python, version in ORACLES
+            for n, o in zip(VARIANTS, run_oracle(python, jobs, tmp_path_factory.mktemp(f"cwd-{version}")))}
 
 
 def _target(version: str) -> str:
