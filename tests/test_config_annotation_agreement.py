@@ -9,13 +9,11 @@ AttributeError and keeps its error."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from helpers import lint, oracle_pythons
+from helpers import lint, local_oracle_pythons, run_oracle
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,12 +89,7 @@ def test_repolint_verdict(repos, name, target):
         assert errors == []
 
 
-def _oracles():
-    local = ROOT / ".venv457" / "bin" / "python"
-    return oracle_pythons([str(local)] if local.exists() else [])
-
-
-@pytest.mark.parametrize("python,version", _oracles() or [pytest.param(None, None, marks=pytest.mark.skip("no oracle"))])
+@pytest.mark.parametrize("python,version", local_oracle_pythons() or [pytest.param(None, None, marks=pytest.mark.skip("no oracle"))])
 def test_transformers_agrees(repos, tmp_path, python, version):
     outcomes = _build_all(python, repos, sorted(VARIANTS), tmp_path)
     for name in VARIANTS:
@@ -106,12 +99,7 @@ def test_transformers_agrees(repos, tmp_path, python, version):
 def _build_all(python, root, names, tmp_path) -> dict:
     """name -> outcome of AutoModel.from_config (meta device) on each repo, with that interpreter."""
     jobs = [{"dir": str(root / n), "loader": "AutoModel", "trust_remote_code": True, "from_config": True} for n in names]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env.update(HF_HUB_OFFLINE="1", HF_MODULES_CACHE=str(tmp_path / "modules"))
-    r = subprocess.run([python, str(ROOT / "tests" / "oracle.py")], input=json.dumps(jobs), capture_output=True,
-                       text=True, env=env, timeout=600)
-    assert r.returncode == 0, r.stderr[-2000:]
-    return dict(zip(names, json.loads(r.stdout.strip().splitlines()[-1])))
+    return dict(zip(names, run_oracle(python, jobs, cwd=tmp_path)))
 
 
 # -- what the repo's code hands a layer as `config` -------------------------------------------------
@@ -197,7 +185,7 @@ def test_flow_verdict(flow_repos, name, target):
         assert errors == []
 
 
-@pytest.mark.parametrize("python,version", _oracles() or [pytest.param(None, None, marks=pytest.mark.skip("no oracle"))])
+@pytest.mark.parametrize("python,version", local_oracle_pythons() or [pytest.param(None, None, marks=pytest.mark.skip("no oracle"))])
 def test_flow_transformers_agrees(flow_repos, tmp_path, python, version):
     names = sorted(FLOW_VARIANTS)
     outcomes = _build_all(python, flow_repos, names, tmp_path)

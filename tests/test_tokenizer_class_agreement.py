@@ -8,15 +8,10 @@ type found in the repo's name for the repo's model type."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from helpers import lint, oracle_pythons
-
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import lint, local_oracle_pythons, run_oracle
 
 VOCAB = {"<unk>": 0, "<pad>": 1, "h": 2, "e": 3, "l": 4, "o": 5, "he": 6, "ll": 7, "hell": 8, "hello": 9}
 MERGES = [("h", "e"), ("l", "l"), ("he", "ll"), ("hell", "o")]
@@ -75,22 +70,13 @@ def test_repolint_verdict(repos, name, target, major):
         assert [d.severity.value for d in found] == ["warning"]
 
 
-def _oracles():
-    local = ROOT / ".venv457" / "bin" / "python"
-    return oracle_pythons([str(local)] if local.exists() else [], modules=("transformers", "tokenizers"))
-
-
-@pytest.mark.parametrize("python,version", _oracles() or [pytest.param(None, None, marks=pytest.mark.skip("no oracle"))])
-def test_transformers_agrees(repos, tmp_path, python, version):
+@pytest.mark.parametrize("python,version", local_oracle_pythons(modules=("transformers", "tokenizers"))
+                         or [pytest.param(None, None, marks=pytest.mark.skip("no oracle"))])
+def test_transformers_agrees(repos, python, version):
     major = int(version.split(".")[0])
     names = sorted(VARIANTS)
     jobs = [{"dir": n, "loader": "AutoTokenizer", "trust_remote_code": None} for n in names]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    env.update(HF_HUB_OFFLINE="1", HF_MODULES_CACHE=str(tmp_path / "modules"))
-    r = subprocess.run([python, str(ROOT / "tests" / "oracle.py")], input=json.dumps(jobs), capture_output=True,
-                       text=True, env=env, timeout=600, cwd=repos)
-    assert r.returncode == 0, r.stderr[-2000:]
-    outcomes = dict(zip(names, json.loads(r.stdout.strip().splitlines()[-1])))
+    outcomes = dict(zip(names, run_oracle(python, jobs, cwd=repos)))
     for name in names:
         fails, _ = VARIANTS[name][3][major]
         assert outcomes[name]["ok"] is not fails, (version, name, outcomes[name])
