@@ -15,7 +15,6 @@ import pytest
 
 from helpers import lint, local_oracle_pythons, run_oracle
 
-ROOT = Path(__file__).resolve().parent.parent
 
 CONFIG_PY = '''\
 from transformers import PretrainedConfig
