@@ -11,6 +11,7 @@ The load plan (``repolint.plan``) and the rules read these; nothing here yields 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -275,3 +276,15 @@ def absolute_imports(ctx, mod: str):
             top = (imp["module"] or "").split(".")[0]
             if top:
                 yield imp, top
+
+
+def model_type_in_name(ctx) -> str | None:
+    """The model type transformers 4.x takes from the repo's name when config.json has none: the
+    longest model type contained in it (4.57's AutoConfig tries them longest first, so "roberta"
+    wins over "bert"). The name is the repo's own: its Hub id (the label, without a revision) or
+    its folder's name, not the folders above it, which a user's load path need not share."""
+    root = getattr(ctx.repo, "root", None)
+    names = [str(ctx.repo.label).split("@")[0].rstrip("/").rsplit("/", 1)[-1],
+             os.path.basename(os.path.realpath(root)) if root is not None else ""]
+    found = [mt for mt in ctx.knowledge.model_types if any(mt in name for name in names if name)]
+    return max(found, key=len) if found else None

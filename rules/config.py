@@ -6,6 +6,7 @@ from repolint.edits import fix, replace_value
 from repolint.jsonmap import pointer
 from repolint.knowledge import did_you_mean, shipped_versions, Knowledge
 from repolint.registry import Example, Finding, Rule, register
+from repolint.resolve import model_type_in_name
 from repolint.suggest import unique_match
 
 # torch.dtype attribute names in torch 2.13: transformers 5 does getattr(torch, dtype_string)
@@ -132,11 +133,14 @@ class MissingModelType(Rule):
     code = "RL202"
     name = "missing-model-type"
     summary = "config.json has no model_type and no auto_map[\"AutoConfig\"]"
+    uses_knowledge = True
     why = (
         "AutoConfig needs either custom code (`auto_map[\"AutoConfig\"]`) or a `model_type`. Without "
         "both it raises `ValueError: Unrecognized model in <repo>. Should have a model_type key in its "
-        "config.json`. transformers 4.x guessed from the repo's name instead, so a repo can load on "
-        "4.x and fail on 5.x."
+        "config.json`. transformers 4.x guesses from the repo's name instead (the longest model type "
+        "the name contains), so such a repo can load on 4.x and fail on 5.x: on 4.x targets, when the "
+        "repo's name holds a model type, the finding is a warning (an error if that type's classes are "
+        "not the ones `architectures` names)."
     )
     fix_text = "Add `\"model_type\": \"...\"` (save_pretrained writes it)."
     invalid = [Example({"config.json": '{\n  "hidden_size": 64\n}\n'}, [("config.json", 1)])]
@@ -148,7 +152,24 @@ class MissingModelType(Rule):
             return
         if "auto_map" in data and not isinstance(data["auto_map"], dict):
             return  # RL101 reports the malformed auto_map
-        yield Finding("config.json", "config.json has no model_type and no auto_map[\"AutoConfig\"]; AutoConfig cannot pick a class", pointer="")
+        what = "config.json has no model_type and no auto_map[\"AutoConfig\"]"
+        guessed = model_type_in_name(ctx) if ctx.knowledge.major < 5 else None
+        if guessed is None:
+            yield Finding("config.json", f"{what}; AutoConfig cannot pick a class", pointer="")
+            return
+        # 4.x: AutoConfig takes the longest model type the load path contains (verified on 4.57)
+        archs = [a for a in data.get("architectures") or [] if isinstance(a, str)] if isinstance(data.get("architectures"), list) else []
+        other = bool(archs) and not set(archs) & ctx.knowledge.model_classes_of(guessed)
+        built = ctx.knowledge.config_class(guessed) or guessed
+        yield Finding(
+            "config.json",
+            f"{what}: transformers {ctx.knowledge.label} takes model type {guessed!r} from the repo's name and builds {built}"
+            + (f", not a config of {archs[0]}" if other else "; 5.x raises ValueError"),
+            pointer="",
+            severity=None if other else "warning",
+            help="4.x guesses the model type from the name the repo is loaded by (its Hub id or folder), so the load "
+                 "depends on that name; transformers 5 no longer guesses and fails.",
+        )
 
 
 @register

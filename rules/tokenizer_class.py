@@ -18,6 +18,7 @@ gives nothing (verified with the oracles in tests/test_tokenizer_class_agreement
 from __future__ import annotations
 
 from repolint.registry import Example, Finding, Rule, register
+from repolint.resolve import model_type_in_name
 from repolint.rules.config import remote_config
 from repolint.rules.processors import VOCAB_HINTS, _auto_map_has
 
@@ -31,10 +32,6 @@ def _registered(ctx, model_type: str) -> str | None:
     return next((n for n in listed if isinstance(n, str)), None)
 
 
-def _name_has_model_type(ctx) -> bool:
-    """Whether the repo's name holds a model type, which transformers 4 takes for one."""
-    names = [str(ctx.repo.label).split("@")[0], getattr(getattr(ctx.repo, "root", None), "name", "")]
-    return any(mt in name for name in names if name for mt in ctx.knowledge.model_types)
 
 
 @register
@@ -104,7 +101,7 @@ class TokenizerClassUndetermined(Rule):
                           "\"Couldn't instantiate the backend tokenizer\"", pointer="")
             return
         if config is None:
-            guessed = _name_has_model_type(ctx)
+            guessed = model_type_in_name(ctx) is not None
             yield Finding("tokenizer_config.json",
                           "no tokenizer_class and no config.json: AutoTokenizer looks for the model type in config.json and "
                           "raises ValueError \"Unrecognized model\""
