@@ -181,6 +181,9 @@ class SchemaViolation(Rule):
                 ptr = pointer(leaf.absolute_path)
                 if leaf.validator == "propertyNames":
                     ptr = pointer([*leaf.absolute_path, leaf.instance])
+                unread = _unread_processor_class(ctx, file_name) if ptr == "/processor_class" else None
+                if unread:
+                    severity, help_text = "warning", unread
                 yield Finding(
                     file_name,
                     _describe(leaf),
@@ -189,6 +192,18 @@ class SchemaViolation(Rule):
                     severity=severity or "error",
                     help=help_text,
                 )
+
+
+def _unread_processor_class(ctx, file_name: str) -> str | None:
+    """Why a bad processor_class in ``file_name`` cannot fail a load: AutoProcessor reads the first
+    file of its search order that names one, and this is a later one (verified on 5.24 and 4.57:
+    an int there loads; where it is the one read, TypeError)."""
+    from repolint.rules.processors import _first_processor_class
+
+    first = _first_processor_class(ctx)
+    if first is None or first[0] == file_name:
+        return None
+    return f"AutoProcessor reads processor_class from {first[0]} and never this one; fix or remove it all the same."
 
 
 def _type_ok(value, schema: dict) -> bool:

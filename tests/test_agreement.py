@@ -98,6 +98,8 @@ VARIANTS = [
     V("vocab-lfs-pointer-no-tokenizer-json", "bert", "vocab.txt", None, LFS, "RL006", None, "AutoTokenizer", "empty-tokenizer", delete=("tokenizer.json",)),
     V("vocab-lfs-pointer-beside-tokenizer-json", "bert", "vocab.txt", None, LFS, "RL006", None, "AutoTokenizer", "loads"),
     V("added-tokens-lfs-pointer", "bert", "added_tokens.json", None, LFS, "RL006", None, "AutoTokenizer", "fails"),
+    V("processor-class-int-read", "bert", "tokenizer_config.json", '"backend": "tokenizers",', '"backend": "tokenizers",\n  "processor_class": 1,', "RL101", '"processor_class"', "AutoProcessor", "fails"),
+    V("processor-class-int-unread", "llava", "tokenizer_config.json", '"processor_class": "LlavaProcessor"', '"processor_class": 1', "RL101", '"processor_class"', "AutoProcessor", "loads"),
     V("config-is-a-folder", "bert", "config.json", "<directory>", "x", "RL009", None, "AutoConfig", "fails"),
     V("tokenizer-config-is-a-folder", "bert", "tokenizer_config.json", "<directory>", "x", "RL009", None, "AutoTokenizer", "loads"),
     V("safetensors-lfs-pointer", "bert", "model.safetensors", None, LFS, "RL801", None, "AutoModel", "fails"),
