@@ -167,7 +167,12 @@ class Repo:
             )
         try:
             with open(path, "rb") as fh:
-                raw = _read_capped(fh, size, self.max_file_size)
+                # the head decides "binary" on its own: a huge file of NUL bytes (a sparse file under
+                # a generous max-file-size) is not read whole to be refused
+                head = fh.read(min(size, 8192))
+                if b"\x00" in head:
+                    return self.decode(rel, head)
+                raw = head + _read_capped(fh, max(0, size - len(head)), self.max_file_size - len(head))
         except OSError as exc:
             return None, Problem("unreadable", f"cannot read {rel}: {exc.strerror or exc}")
         except MemoryError:  # max-file-size set above what this machine can hold

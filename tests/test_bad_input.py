@@ -372,3 +372,24 @@ def test_model_type_of_any_json_type(tmp_path, fixture, model_type):
     (repo / "config.json").write_text(json.dumps(data))
     findings = lint(repo, select=["ALL"], targets=["4.57", "5.23", "5.24"])
     assert not [f for f in findings if f.code == "RL000"], findings
+
+
+def test_a_huge_binary_file_is_refused_from_its_head(tmp_path):
+    """fuzz camp-2-44409: a 500 MiB sparse preprocessor_config.json under max-file-size = 2**62 was
+    read whole (520 MB) to be called binary."""
+    import tracemalloc
+
+    from repolint.repo import Repo
+
+    repo = tmp_path / "m"
+    repo.mkdir()
+    with open(repo / "preprocessor_config.json", "wb") as fh:
+        fh.truncate(1 << 30)  # sparse: no disk used
+    tracemalloc.start()
+    try:
+        text, problem = Repo(repo, max_file_size=1 << 62).read_text("preprocessor_config.json")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert text is None and problem.kind == "binary"
+    assert peak < 1 << 20, peak
