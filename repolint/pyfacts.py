@@ -43,6 +43,7 @@ import re
 import sys
 import unicodedata
 import warnings
+from functools import lru_cache
 from pathlib import Path
 
 from repolint import __version__
@@ -52,6 +53,7 @@ from repolint.pyfacts_skeleton import Record
 FACTS_FORMAT = 11  # bump whenever extract() changes what it records
 CHUNK = 1 << 20  # characters per ast slice of a large module
 MAX_SLICE = 8 << 20  # a single top-level statement larger than this is not analysed
+SLICE_LINES = 30_000  # lines per slice (1 MiB of ordinary code is ~25,000)
 CST_MAX_CHARS = 400 * 1024  # libcst needs ~800 bytes of memory per character (400 KiB: 355 MB RSS)
 CST_MAX_NESTING = 100  # libcst's time and memory grow with the square of bracket nesting
 CST_MAX_CHAIN = 1000  # ... and of chains of operators / attribute accesses (pyfacts_cst.longest_chain)
@@ -186,12 +188,13 @@ def _ast_slices(text: str):
             raise _Rejected(exc, 0, text, True) from None
         yield 0, tree, text
         return
-    starts = [m.start() + 1 for m in _SLICE_START.finditer(text)]
     start, offset = 0, 0
     while start < len(text):
-        size = CHUNK
+        size, span = CHUNK, SLICE_LINES
         while True:
-            end = _next_start(starts, start + size, len(text))
+            # at most `size` characters and `span` lines: short lines are many nodes each
+            lines = _lines(span).match(text, start)
+            end = _next_start(text, min(start + size, lines.end() if lines else len(text)))
             source = text[start:end]
             try:
                 tree = _parse(source)
@@ -200,18 +203,32 @@ def _ast_slices(text: str):
                 at_end = end >= len(text)
                 if at_end or end - start >= MAX_SLICE or isinstance(exc, (RecursionError, MemoryError)):
                     raise _Rejected(exc, offset, source, at_end) from None
-                size *= 2
+                size, span = size * 2, span * 2
         yield offset, tree, source
         del tree
         offset += source.count("\n")
         start = end
 
 
-def _next_start(starts: list[int], at_least: int, end: int) -> int:
-    import bisect
+def _next_start(text: str, at_least: int) -> int:
+    """The first top-level statement start at or after ``at_least`` (the text's end if none). Not a
+    line inside a run of decorators, nor the def they decorate: cut there, a slice ends in
+    decorators without their def, fails and doubles (an 8 MB module of decorator runs was
+    parsed whole: 2.5 GB)."""
+    pos = max(at_least - 1, 0)
+    while True:
+        m = _SLICE_START.search(text, pos)
+        if m is None:
+            return len(text)
+        begin = m.start() + 1
+        if not text.startswith("@", text.rfind("\n", 0, m.start()) + 1):
+            return begin
+        pos = begin  # the previous line is a decorator: this line belongs to its statement
 
-    i = bisect.bisect_left(starts, at_least)
-    return starts[i] if i < len(starts) else end
+
+@lru_cache(maxsize=8)
+def _lines(count: int):
+    return re.compile(r"(?:[^\n]*\n){%d}" % count)
 
 
 def _rejected(text: str, facts: dict, rejected: _Rejected) -> bool:

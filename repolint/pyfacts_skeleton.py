@@ -31,6 +31,7 @@ import re
 MAX_DEPTH = 48
 DEPTH_BUDGET = 200_000
 MAX_CHARS = 256 * 1024  # transformers 5.23: skeletons are 15% of their modules, 20 KB at the most
+TOTAL_CHARS = 1024 * 1024  # all slices of one module together (libcst: ~6 s a MiB of decorators)
 _NEWLINE = re.compile(rb"\n")
 # `def name` / `async def name` as written (a non-ASCII name is raw UTF-8 bytes here)
 _DEF = re.compile(rb"(?:async[ \t\f]+)?def[ \t\f]+[A-Za-z_\x80-\xff][\w\x80-\xff]*")
@@ -242,6 +243,7 @@ class Record:
         self.registers = registers
         self.facts: dict = {"classes": {}, "registrations": [], "imports": [], "names": {}}
         self.why: str | None = None
+        self.spent = 0  # characters of skeleton libcst has read
 
     def skeleton(self, offset: int) -> Skeleton | None:
         return Skeleton(self.registers, offset) if self.why is None else None
@@ -250,6 +252,10 @@ class Record:
         text, why = skeleton.build(source)
         if text is None:
             self.why = f"libcst was not used: {why}"
+            return
+        self.spent += len(text)
+        if self.spent > TOTAL_CHARS:
+            self.why = f"libcst was not used: the module's skeletons are larger than {TOTAL_CHARS >> 10} KiB in all"
             return
         try:
             import libcst

@@ -375,3 +375,35 @@ def test_an_indentation_error_is_not_sent_to_libcst(monkeypatch):
     assert not asked
     extract("type Alias = int\n")  # newer syntax still goes to libcst
     assert asked
+
+
+def test_slices_never_cut_a_run_of_decorators(monkeypatch):
+    """fuzz camp-2-44688: in an 8 MB module of decorated functions (10,000 decorators each) every
+    slice end fell inside a decorator run; each slice failed, doubled, and the whole module was
+    parsed at once (2.5 GB). Slices now end between statements and hold at most SLICE_LINES lines."""
+    from repolint import pyfacts
+
+    monkeypatch.setattr(pyfacts, "CHUNK", 4096)
+    monkeypatch.setattr(pyfacts, "SLICE_LINES", 300)
+    block = "@d\n" * 500 + "def f{i}(x):\n    return x\n\n"
+    module = "def d(f):\n    return f\n\n\n" + "".join(block.format(i=i) for i in range(20)) + "class Last:\n    pass\n"
+    slices = list(pyfacts._ast_slices(module))
+    assert 10 <= len(slices) <= 25, len(slices)  # one decorated function a slice, about; never the whole
+    assert all(source.count("\n") <= 600 for _, _, source in slices)
+    facts = pyfacts.extract(module)
+    assert facts["syntax_error"] is None and facts["degraded"] is None
+    assert "Last" in facts["classes"]
+    assert facts["classes"]["Last"]["line"] == module.split("\n").index("class Last:") + 1
+
+
+def test_libcst_reads_at_most_a_budget_of_skeletons(monkeypatch):
+    """The same module: libcst read every slice's skeleton (all 2.6 million decorators, 53 s). Past a
+    total, the module's facts come from the ast pass and say why."""
+    from repolint import pyfacts, pyfacts_skeleton
+
+    monkeypatch.setattr(pyfacts, "CHUNK", 4096)
+    monkeypatch.setattr(pyfacts_skeleton, "TOTAL_CHARS", 8000)
+    module = "".join(("@d\n" * 500 + f"def f{i}(x):\n    return x\n\n") for i in range(20))
+    facts = pyfacts.extract(module)
+    assert facts["parser"]["name"] == "ast" and "in all" in facts["parser"]["why"], facts["parser"]
+    assert facts["syntax_error"] is None and facts["degraded"] is None
