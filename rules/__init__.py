@@ -1,6 +1,6 @@
 """The rule families. Importing this package registers every rule."""
 
-from repolint.rules import auto_map, code, compat, config, files, generation, processors, schema  # noqa: F401
+from repolint.rules import auto_map, code, compat, compat_files, config, files, generation, processors, schema  # noqa: F401
 from repolint.rules import weights  # noqa: F401
 from repolint.rules import pickles  # noqa: F401
 from repolint.rules import chat_templates  # noqa: F401

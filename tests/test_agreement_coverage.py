@@ -29,6 +29,8 @@ AGREEMENT_SOURCES = [
     "tests/test_weights.py",
     "tests/test_checkpoint_agreement.py",
     "tests/test_pickles.py",
+    "tests/test_extra_special_tokens.py",  # RL708, with the 4.57 oracle
+    "tests/test_model_type_guess.py",  # RL202 on 4.x
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_processor_parts*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_tokenizer_*agreement*.py")),
 ]
