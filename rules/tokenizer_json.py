@@ -1,0 +1,388 @@
+"""RL409: tokenizer.json whose top-level structure the tokenizers library (or transformers) refuses.
+
+A fast tokenizer is deserialized by the Rust ``tokenizers`` library (``Tokenizer.from_file``, or
+``from_str`` of the file with the vocabulary emptied, for transformers 5 classes with their own
+``__init__``). Verified on transformers 5.24 (tokenizers 0.23) and 4.57 (tokenizers 0.22) with
+tests/test_tokenizer_json_agreement.py:
+
+* every top-level key other than version / truncation / padding / added_tokens / normalizer /
+  pre_tokenizer / model / post_processor / decoder makes the parser fail (``expected `,` or `}```:
+  the visitor skips the key without reading its value);
+* ``version``, when present, must be the string "1.0"; ``model`` must be present and a non-empty
+  object (and its ``type`` one of the four models); normalizer / pre_tokenizer / post_processor /
+  decoder may be absent or null, but not a non-object or ``{}``; truncation and padding are null
+  or objects with their required fields;
+* transformers itself reads ``added_tokens`` (``json.load`` + ``pop("added_tokens")``, then
+  ``token.pop("id")`` per item) whenever tokenizer_config.json has no ``added_tokens_decoder``
+  (transformers 5's save_pretrained no longer writes one) — for every tokenizer class, slow ones
+  included; the full ``from_file`` path (4.57 fast classes, 5.x TokenizersBackend and Unigram
+  models) also wants a list of complete AddedTokenWithId records.
+
+The file is parsed once per run (a scan of its top-level members with the C json scanner, which
+also gives their positions: the pure-Python source map costs seconds for a 10 MB file).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from repolint.jsonmap import offset_to_position
+from repolint.registry import Example, Finding, Rule, register
+from repolint.rules.processors import _auto_map_has
+
+FILE = "tokenizer.json"
+KNOWN_KEYS = ("version", "truncation", "padding", "added_tokens", "normalizer", "pre_tokenizer", "model",
+              "post_processor", "decoder")
+COMPONENTS = {"normalizer": "NormalizerUntagged", "pre_tokenizer": "PreTokenizerUntagged",
+              "post_processor": "PostProcessorWrapper", "decoder": "PyDecoderWrapper"}
+MODEL_TYPES = ("BPE", "WordPiece", "WordLevel", "Unigram")
+REQUIRED = {"truncation": ("max_length", "strategy", "stride"),
+            "padding": ("strategy", "direction", "pad_id", "pad_type_id", "pad_token")}
+TOKEN_FIELDS = {"id": int, "content": str, "single_word": bool, "lstrip": bool, "rstrip": bool,
+                "normalized": bool, "special": bool}
+_GENERIC = ("TokenizersBackend", "PreTrainedTokenizerFast")
+# 4.x fast classes that rebuild the backend from the slow vocabulary when add_prefix_space is set
+_FROM_SLOW_4 = ("LlamaTokenizerFast", "T5TokenizerFast")
+# 4.x fast classes whose __init__ reads the normalizer's state unconditionally (json.loads of
+# backend_tokenizer.normalizer.__getstate__(): TypeError without a normalizer)
+_NORMALIZER_4 = frozenset(
+    f"{n}TokenizerFast" for n in ("Bert", "DistilBert", "Electra", "Funnel", "MPNet", "Splinter", "Realm", "RetriBert",
+                                  "MobileBert", "ConvBert", "RoFormer", "LayoutLMv2", "SqueezeBert", "LayoutLM", "Lxmert"))
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+@dataclass
+class Member:
+    key: str
+    value: object
+    start: int  # offset of the value
+    end: int  # offset just past it
+    key_start: int
+
+
+@dataclass
+class TopLevel:
+    """tokenizer.json's top-level members in file order (a repeated key: the last wins, as in
+    json.load), or why there are none."""
+
+    text: str = ""
+    members: dict[str, Member] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    error: str | None = None  # the JSON cannot be parsed
+    error_at: int = 0
+    kind: str | None = None  # the top level is not an object: its JSON type
+
+
+def scan(text: str) -> TopLevel:
+    """The top-level members of ``text``, each value parsed with the C scanner (json.loads speed)."""
+    top = TopLevel(text)
+    decoder = json.JSONDecoder()
+    try:
+        i = _WS.match(text).end()
+        if text[i:i + 1] != "{":
+            value = json.loads(text)
+            top.kind = {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}.get(type(value), "a number")
+            return top
+        i = _WS.match(text, i + 1).end()
+        if text[i:i + 1] == "}":
+            end = i + 1
+        else:
+            while True:
+                if text[i:i + 1] != '"':
+                    raise ValueError
+                key, j = json.decoder.scanstring(text, i + 1)
+                j = _WS.match(text, j).end()
+                if text[j:j + 1] != ":":
+                    raise ValueError
+                j = _WS.match(text, j + 1).end()
+                value, k = decoder.raw_decode(text, j)
+                top.members.pop(key, None)
+                top.members[key] = Member(key, value, j, k, i)
+                top.order.append(key)
+                k = _WS.match(text, k).end()
+                if text[k:k + 1] == ",":
+                    i = _WS.match(text, k + 1).end()
+                    continue
+                if text[k:k + 1] != "}":
+                    raise ValueError
+                end = k + 1
+                break
+        if _WS.match(text, end).end() != len(text):
+            raise ValueError
+    except (ValueError, RecursionError):
+        top.members.clear()
+        try:  # json.loads words the error (and its position) as transformers' json.load does
+            json.loads(text)
+            top.error, top.error_at = "the JSON cannot be parsed", 0
+        except json.JSONDecodeError as exc:
+            top.error, top.error_at = exc.msg, exc.pos
+        except (ValueError, RecursionError) as exc:
+            top.error, top.error_at = str(exc) or "the JSON is nested too deeply", 0
+    return top
+
+
+def parsed(ctx) -> TopLevel | None:
+    """tokenizer.json's top level, parsed once per run; None when the file cannot be read (too
+    large, an LFS pointer (RL006), binary, ...)."""
+
+    def compute():
+        text, problem = ctx.repo.read_text(FILE)
+        return None if problem is not None or text is None else scan(text)
+
+    return ctx.repo.memo("tokenizer.json:top-level", compute)
+
+
+@dataclass
+class Reader:
+    """How AutoTokenizer reads tokenizer.json for this repo and target."""
+
+    backend: bool  # the tokenizers library deserializes it (a fast tokenizer)
+    strict_added: bool | None  # ... including added_tokens (Tokenizer.from_file of the whole file; None: may)
+    legacy_added: bool  # transformers pops added_tokens itself (no added_tokens_decoder)
+    unsure: str | None = None  # why its findings are only warnings (a custom class, ...)
+    needs_normalizer: str | None = None  # a 4.x class that reads the normalizer's state
+
+
+def _class_name(ctx, tc: dict, config: dict) -> tuple[str | None, bool]:
+    """The tokenizer class AutoTokenizer builds (None: none found) and whether it comes from the
+    model type's registration rather than a name in the files."""
+    for data in (tc, config):
+        name = data.get("tokenizer_class")
+        if isinstance(name, str) and name:
+            return name, False
+    mt = config.get("model_type")
+    listed = ctx.knowledge.mapping("tokenizers").get(mt) if isinstance(mt, str) else None
+    listed = [n for n in listed or () if isinstance(n, str)]
+    return (listed[-1] if listed else None), True
+
+
+def reader(ctx) -> Reader | None:
+    """None when AutoTokenizer fails before reading tokenizer.json for reasons other rules report,
+    or never opens it."""
+    tc_doc = ctx.doc("tokenizer_config.json")
+    if tc_doc is not None and tc_doc.obj is None:
+        return None  # unusable tokenizer_config.json: RL001 / RL002
+    tc = tc_doc.obj if tc_doc is not None else {}
+    config = ctx.obj("config.json") or {}
+    k = ctx.knowledge
+    legacy = "added_tokens_decoder" not in tc
+    unsure = ("tokenizer_config.json's fast_tokenizer_files may name another file"
+              if "fast_tokenizer_files" in tc else None)
+    sources = ("tokenizer_config.json",) if k.major >= 5 else ("tokenizer_config.json", "config.json")
+    if _auto_map_has(ctx, "AutoTokenizer", *sources):
+        return Reader(True, True, legacy, "the tokenizer class is the repo's own (auto_map)")
+    name, registered = _class_name(ctx, tc, config)
+    mt = config.get("model_type")
+    if k.major >= 5:
+        if not registered and mt in k.data.get("models_with_incorrect_hub_tokenizer_class", ()):
+            name, registered = _class_name(ctx, {}, {"model_type": mt})
+        base = name[:-4] if name and name.endswith("Fast") else name
+        info = (k.tokenizer_files(name) or k.tokenizer_files(base)) if name else None
+        if name is None or info is None:
+            return Reader(True, True, legacy, unsure)  # a generic TokenizersBackend (RL404 / RL408 say why)
+        if not info.get("fast"):
+            return Reader(False, False, legacy, unsure)
+        top = parsed(ctx)
+        model = top.members.get("model") if top is not None else None
+        model_type = model.value.get("type") if model is not None and isinstance(model.value, dict) else None
+        generic = base in _GENERIC or model_type in (None, "Unigram")
+        # a class with its own __init__ rebuilds the model from the vocabulary and drops added_tokens
+        return Reader(True, True if generic else None, legacy, unsure)
+    if name is None:
+        return None  # 4.x: "Unrecognized model" or a KeyError first (RL408)
+    base = name[:-4] if name.endswith("Fast") else name
+    fast = base + "Fast" if (k.tokenizer_files(base + "Fast") or {}).get("fast") else None
+    if fast is None and (k.tokenizer_files(name) or {}).get("fast"):
+        fast = name
+    if fast is None:
+        if k.tokenizer_files(base) is None and k.tokenizer_files(name) is None:
+            return None  # 4.x: "Tokenizer class X does not exist" (RL404)
+        return Reader(False, False, legacy, unsure)
+    if fast in _FROM_SLOW_4 and tc.get("add_prefix_space") is not None:
+        # rebuilt from the slow vocabulary (from_slow): tokenizer.json's backend is not used
+        unsure = f"with add_prefix_space set, transformers 4 rebuilds {fast} from the slow vocabulary"
+    return Reader(True, True, legacy, unsure, fast if fast in _NORMALIZER_4 else None)
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an empty object" if not value else "an object"
+
+
+def _bad_token(tokens: list, strict: bool) -> str | None:
+    """What is wrong with the first bad added_tokens item (None: nothing): for transformers' own
+    read (``token.pop("id")``), or, ``strict``, for tokenizers' AddedTokenWithId."""
+    for i, token in enumerate(tokens):
+        if not isinstance(token, dict):
+            return f"added_tokens[{i}] is {_kind(token)}, not an object (transformers raises {'TypeError' if isinstance(token, list) else 'AttributeError'})"
+        if "id" not in token:
+            return f"added_tokens[{i}] has no \"id\" (KeyError: 'id')"
+        if strict:
+            for name, typ in TOKEN_FIELDS.items():
+                value = token.get(name)
+                if name not in token:
+                    return f"added_tokens[{i}] has no {name!r} (tokenizers: \"missing field `{name}`\")"
+                if not isinstance(value, typ) or (typ is int and (isinstance(value, bool) or value < 0)):
+                    return f"added_tokens[{i}][{name!r}] is {_kind(value)}{'' if typ is not int else ' out of range'}, not {typ.__name__} (tokenizers refuses it)"
+    return None
+
+
+def problems(top: TopLevel, r: Reader):
+    """(member key or None, message, applies: True / False / None (maybe)) for each defect."""
+    members = top.members
+    for key in top.order:
+        if key not in KNOWN_KEYS and key in members:
+            yield key, (f"unknown top-level key {key!r}: the tokenizers library's parser skips the key without its "
+                        "value and fails (Exception: expected `,` or `}`)"), r.backend
+    version = members.get("version")
+    if version is not None and version.value != "1.0":
+        v = version.value
+        yield "version", (f"version is {json.dumps(v)}, not \"1.0\": tokenizers raises "
+                          + (f"\"Unknown tokenizer version {v!r}\"" if isinstance(v, str) else f"\"invalid type: {_kind(v)}, expected a string\"")), r.backend
+    model = members.get("model")
+    if model is None:
+        yield None, "no \"model\": tokenizers raises \"Model missing.\"", r.backend
+    elif not isinstance(model.value, dict) or not model.value:
+        yield "model", (f"model is {_kind(model.value)}: tokenizers raises \"data did not match any variant of untagged "
+                        "enum ModelUntagged\" (transformers 5 may raise AttributeError first)"), r.backend
+    elif isinstance(model.value.get("type"), str) and model.value["type"] not in MODEL_TYPES:
+        yield "model", (f"model type {model.value['type']!r} is none of {', '.join(MODEL_TYPES)}: tokenizers raises "
+                        "\"data did not match any variant of untagged enum ModelUntagged\""), r.backend
+    for key, enum in COMPONENTS.items():
+        m = members.get(key)
+        if m is not None and m.value is not None and (not isinstance(m.value, dict) or not m.value):
+            yield key, (f"{key} is {_kind(m.value)}: tokenizers raises \"data did not match any variant of untagged "
+                        f"enum {enum}\" (null or no key at all means none)"), r.backend
+    norm = members.get("normalizer")
+    if r.needs_normalizer and (norm is None or norm.value is None):
+        yield "normalizer" if norm else None, (f"{'normalizer is null' if norm else 'no normalizer'}: transformers 4's "
+                                               f"{r.needs_normalizer} reads its settings and raises TypeError"), r.backend
+    for key, required in REQUIRED.items():
+        m = members.get(key)
+        if m is None or m.value is None:
+            continue
+        struct = "TruncationParams" if key == "truncation" else "PaddingParams"
+        if not isinstance(m.value, dict):
+            yield key, f"{key} is {_kind(m.value)}: tokenizers raises \"expected struct {struct}\" (null means none)", r.backend
+        elif missing := [f for f in required if f not in m.value]:
+            yield key, (f"{key} has no {', '.join(map(repr, missing))}: tokenizers raises \"missing field "
+                        f"`{missing[0]}`\" (null means none)"), r.backend
+    yield from _added_tokens(members.get("added_tokens"), r)
+
+
+def _added_tokens(m: Member | None, r: Reader):
+    if m is None:
+        if r.legacy_added:
+            yield None, ("no \"added_tokens\": with no added_tokens_decoder in tokenizer_config.json, transformers "
+                         "pops it from tokenizer.json (KeyError: 'added_tokens')"), True
+        return
+    value = m.value
+    if r.legacy_added and not isinstance(value, (list, dict)):
+        yield "added_tokens", (f"added_tokens is {_kind(value)}, not an array: with no added_tokens_decoder in "
+                               "tokenizer_config.json, transformers iterates it "
+                               f"({'TypeError' if value is None or not isinstance(value, str) else 'AttributeError'})"), True
+        return
+    if r.legacy_added and isinstance(value, dict) and value:
+        yield "added_tokens", ("added_tokens is an object, not an array: with no added_tokens_decoder in "
+                               "tokenizer_config.json, transformers iterates its keys (AttributeError: 'str' object "
+                               "has no attribute 'pop')"), True
+        return
+    if not isinstance(value, list):
+        yield "added_tokens", (f"added_tokens is {_kind(value)}, not an array: tokenizers raises \"expected a "
+                               "sequence\" when it reads the whole file"), r.strict_added
+        return
+    if r.legacy_added and (bad := _bad_token(value, strict=False)):
+        yield "added_tokens", bad, True
+    elif bad := _bad_token(value, strict=True):
+        yield "added_tokens", bad + " when it reads the whole file", r.strict_added
+
+
+_MODEL = '{"type": "WordLevel", "vocab": {"[UNK]": 0, "a": 1}, "unk_token": "[UNK]"}'
+_TJ = ('{\n  "version": "1.0",\n  "truncation": null,\n  "padding": null,\n  "added_tokens": [],\n  "normalizer": null,\n'
+       '  "pre_tokenizer": {"type": "Whitespace"},\n  "post_processor": null,\n  "decoder": null,\n  "model": ' + _MODEL + '\n}\n')
+_TC = '{\n  "tokenizer_class": "PreTrainedTokenizerFast",\n  "unk_token": "[UNK]"\n}\n'
+
+
+@register
+class BrokenTokenizerJson(Rule):
+    code = "RL409"
+    name = "tokenizer-json-structure"
+    summary = "tokenizer.json's top level is not what the tokenizers library (or transformers) can load"
+    uses_knowledge = True
+    why = (
+        "A fast tokenizer is deserialized from tokenizer.json by the Rust tokenizers library, which accepts only its "
+        "own top-level keys (version, truncation, padding, added_tokens, normalizer, pre_tokenizer, model, "
+        "post_processor, decoder; any other key makes the parser fail), `version` \"1.0\", a `model` object, "
+        "normalizer / pre_tokenizer / post_processor / decoder as null or a typed object, and truncation / padding "
+        "as null or complete objects. When tokenizer_config.json has no `added_tokens_decoder` (transformers 5 no "
+        "longer writes one), transformers also reads `added_tokens` itself, for every tokenizer class: without it "
+        "AutoTokenizer raises KeyError, and each item must be an object with an \"id\". Verified on transformers 5.24 "
+        "and 4.57; for the repo's own tokenizer class (auto_map) the findings are warnings. An invalid JSON text "
+        "fails the same way."
+    )
+    fix_text = ("Save the tokenizer again with `tokenizer.save_pretrained(repo)` (or `tokenizer.backend_tokenizer.save(path)`), "
+                "or restore the key from the original file: null for an optional component, the object the tokenizers "
+                "library wrote otherwise.")
+    invalid = [
+        Example({FILE: _TJ.replace('"version": "1.0"', '"version": 1'), "tokenizer_config.json": _TC}, [(FILE, 2)]),
+        Example({FILE: _TJ.replace('"normalizer": null', '"normalizer": []'), "tokenizer_config.json": _TC}, [(FILE, 6)]),
+        Example({FILE: _TJ.replace('"decoder": null', '"decoder": null,\n  "comment": "v2"'), "tokenizer_config.json": _TC},
+                [(FILE, 10)]),
+        Example({FILE: _TJ.replace('  "added_tokens": [],\n', ""), "tokenizer_config.json": _TC}, [(FILE, 1)]),
+        Example({FILE: _TJ.replace(_MODEL, "{}"), "tokenizer_config.json": _TC}, [(FILE, 10)]),
+        Example({FILE: '{\n  "version": "1.0",\n', "tokenizer_config.json": _TC}, [(FILE, 3)]),
+    ]
+    valid = [
+        Example({FILE: _TJ, "tokenizer_config.json": _TC}),
+        Example({FILE: _TJ.replace('  "added_tokens": [],\n', ""),
+                 "tokenizer_config.json": _TC.replace("{\n", '{\n  "added_tokens_decoder": {},\n')}),
+        # a slow-only class with added_tokens_decoder never opens tokenizer.json
+        Example({FILE: "{}", "tokenizer_config.json": '{\n  "tokenizer_class": "CanineTokenizer",\n  "added_tokens_decoder": {}\n}\n'}),
+    ]
+
+    def check(self, ctx):
+        if FILE not in ctx.repo.top_level():
+            return
+        top = parsed(ctx)
+        if top is None:
+            return
+        r = reader(ctx)
+        if r is None or not (r.backend or r.legacy_added):
+            return
+        text = top.text
+        if top.error is not None or top.kind is not None:
+            line, col = offset_to_position(text, top.error_at)
+            what = (f"invalid JSON: {top.error}" if top.error is not None
+                    else f"the top level of tokenizer.json is {top.kind}, not an object")
+            yield self._finding(f"{what}; AutoTokenizer fails to load it", r, True, line, col)
+            return
+        for key, message, applies in problems(top, r):
+            if applies is False:
+                continue
+            m = top.members.get(key) if key else None
+            if m is None:
+                yield self._finding(message, r, applies, 1, 1)
+                continue
+            at = m.key_start if key not in KNOWN_KEYS else m.start
+            line, col = offset_to_position(text, at)
+            end_line, end_col = offset_to_position(text, m.end)
+            yield self._finding(message, r, applies, line, col, end_line, end_col)
+
+    def _finding(self, message, r: Reader, applies, line, col, end_line=None, end_col=None):
+        unsure = r.unsure or (None if applies else "transformers 5 reads added_tokens only when this class builds "
+                                                   "its backend with Tokenizer.from_file")
+        if unsure:
+            message = f"{message} — if AutoTokenizer deserializes it ({unsure})"
+        return Finding(FILE, message, line=line, column=col, end_line=end_line, end_column=end_col,
+                       severity="warning" if unsure else None)
