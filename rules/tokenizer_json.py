@@ -18,15 +18,17 @@ tests/test_tokenizer_json_agreement.py:
   included; the full ``from_file`` path (4.57 fast classes, 5.x TokenizersBackend and Unigram
   models) also wants a list of complete AddedTokenWithId records.
 
-The file is parsed once per run (a scan of its top-level members with the C json scanner, which
-also gives their positions: the pure-Python source map costs seconds for a 10 MB file).
+The file is parsed once per run: the rule reads the Repo's JsonDoc, which RL952 (token ids) parses
+anyway for most repos. Positions are computed only for a finding, by a scan of the top-level
+members with the C json scanner (the pure-Python source map behind a JSON pointer takes seconds for
+a 10 MB file).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from repolint.jsonmap import offset_to_position
 from repolint.registry import Example, Finding, Rule, register
@@ -55,83 +57,46 @@ _WS = re.compile(r"[ \t\n\r]*")
 
 @dataclass
 class Member:
-    key: str
-    value: object
     start: int  # offset of the value
     end: int  # offset just past it
     key_start: int
 
 
-@dataclass
-class TopLevel:
-    """tokenizer.json's top-level members in file order (a repeated key: the last wins, as in
-    json.load), or why there are none."""
-
-    text: str = ""
-    members: dict[str, Member] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)
-    error: str | None = None  # the JSON cannot be parsed
-    error_at: int = 0
-    kind: str | None = None  # the top level is not an object: its JSON type
-
-
-def scan(text: str) -> TopLevel:
-    """The top-level members of ``text``, each value parsed with the C scanner (json.loads speed)."""
-    top = TopLevel(text)
+def positions(text: str) -> dict[str, Member]:
+    """Where each top-level member of ``text`` is (a repeated key: the last, as json.load keeps),
+    each value skipped by the C scanner: json.loads speed, where the pure-Python source map takes
+    seconds for a 10 MB file. Empty when the text is not a JSON object."""
+    found: dict[str, Member] = {}
     decoder = json.JSONDecoder()
     try:
         i = _WS.match(text).end()
         if text[i:i + 1] != "{":
-            value = json.loads(text)
-            top.kind = {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}.get(type(value), "a number")
-            return top
+            return {}
         i = _WS.match(text, i + 1).end()
-        if text[i:i + 1] == "}":
-            end = i + 1
-        else:
-            while True:
-                if text[i:i + 1] != '"':
-                    raise ValueError
-                key, j = json.decoder.scanstring(text, i + 1)
-                j = _WS.match(text, j).end()
-                if text[j:j + 1] != ":":
-                    raise ValueError
-                j = _WS.match(text, j + 1).end()
-                value, k = decoder.raw_decode(text, j)
-                top.members.pop(key, None)
-                top.members[key] = Member(key, value, j, k, i)
-                top.order.append(key)
-                k = _WS.match(text, k).end()
-                if text[k:k + 1] == ",":
-                    i = _WS.match(text, k + 1).end()
-                    continue
-                if text[k:k + 1] != "}":
-                    raise ValueError
-                end = k + 1
+        while text[i:i + 1] == '"':
+            key, j = json.decoder.scanstring(text, i + 1)
+            j = _WS.match(text, j).end()
+            if text[j:j + 1] != ":":
                 break
-        if _WS.match(text, end).end() != len(text):
-            raise ValueError
+            j = _WS.match(text, j + 1).end()
+            _value, k = decoder.raw_decode(text, j)
+            found[key] = Member(j, k, i)
+            k = _WS.match(text, k).end()
+            if text[k:k + 1] != ",":
+                break
+            i = _WS.match(text, k + 1).end()
     except (ValueError, RecursionError):
-        top.members.clear()
-        try:  # json.loads words the error (and its position) as transformers' json.load does
-            json.loads(text)
-            top.error, top.error_at = "the JSON cannot be parsed", 0
-        except json.JSONDecodeError as exc:
-            top.error, top.error_at = exc.msg, exc.pos
-        except (ValueError, RecursionError) as exc:
-            top.error, top.error_at = str(exc) or "the JSON is nested too deeply", 0
-    return top
+        pass
+    return found
 
 
-def parsed(ctx) -> TopLevel | None:
-    """tokenizer.json's top level, parsed once per run; None when the file cannot be read (too
-    large, an LFS pointer (RL006), binary, ...)."""
-
-    def compute():
-        text, problem = ctx.repo.read_text(FILE)
-        return None if problem is not None or text is None else scan(text)
-
-    return ctx.repo.memo("tokenizer.json:top-level", compute)
+def parsed(ctx):
+    """tokenizer.json's JsonDoc (the one parse RL952 shares), or None when the file cannot be read
+    (too large, an LFS pointer: RL006, binary, ...): not this rule's."""
+    doc = ctx.doc(FILE)
+    if doc is None or (doc.problem is not None and doc.problem.kind not in ("json-syntax", "not-object")):
+        return None
+    return doc
 
 
 @dataclass
@@ -184,9 +149,9 @@ def reader(ctx) -> Reader | None:
             return Reader(True, True, legacy, unsure)  # a generic TokenizersBackend (RL404 / RL408 say why)
         if not info.get("fast"):
             return Reader(False, False, legacy, unsure)
-        top = parsed(ctx)
-        model = top.members.get("model") if top is not None else None
-        model_type = model.value.get("type") if model is not None and isinstance(model.value, dict) else None
+        doc = parsed(ctx)
+        model = doc.obj.get("model") if doc is not None and doc.obj is not None else None
+        model_type = model.get("type") if isinstance(model, dict) else None
         generic = base in _GENERIC or model_type in (None, "Unigram")
         # a class with its own __init__ rebuilds the model from the vocabulary and drops added_tokens
         return Reader(True, True if generic else None, legacy, unsure)
@@ -238,60 +203,62 @@ def _bad_token(tokens: list, strict: bool) -> str | None:
     return None
 
 
-def problems(top: TopLevel, r: Reader):
-    """(member key or None, message, applies: True / False / None (maybe)) for each defect."""
-    members = top.members
-    for key in top.order:
-        if key not in KNOWN_KEYS and key in members:
+_MISSING = object()
+
+
+def problems(data: dict, r: Reader):
+    """(top-level key, or None for the whole object, message, applies: True / False / None (may))
+    for each defect of tokenizer.json's top level."""
+    for key in data:
+        if key not in KNOWN_KEYS:
             yield key, (f"unknown top-level key {key!r}: the tokenizers library's parser skips the key without its "
                         "value and fails (Exception: expected `,` or `}`)"), r.backend
-    version = members.get("version")
-    if version is not None and version.value != "1.0":
-        v = version.value
-        yield "version", (f"version is {json.dumps(v)}, not \"1.0\": tokenizers raises "
-                          + (f"\"Unknown tokenizer version {v!r}\"" if isinstance(v, str) else f"\"invalid type: {_kind(v)}, expected a string\"")), r.backend
-    model = members.get("model")
-    if model is None:
+    v = data.get("version", "1.0")
+    if v != "1.0":
+        yield "version", (f"version is {json.dumps(v)[:40]}, not \"1.0\": tokenizers raises "
+                          + (f"\"Unknown tokenizer version {v!r}\"" if isinstance(v, str)
+                             else f"\"invalid type: {_kind(v)}, expected a string\"")), r.backend
+    model = data.get("model", _MISSING)
+    if model is _MISSING:
         yield None, "no \"model\": tokenizers raises \"Model missing.\"", r.backend
-    elif not isinstance(model.value, dict) or not model.value:
-        yield "model", (f"model is {_kind(model.value)}: tokenizers raises \"data did not match any variant of untagged "
+    elif not isinstance(model, dict) or not model:
+        yield "model", (f"model is {_kind(model)}: tokenizers raises \"data did not match any variant of untagged "
                         "enum ModelUntagged\" (transformers 5 may raise AttributeError first)"), r.backend
-    elif isinstance(model.value.get("type"), str) and model.value["type"] not in MODEL_TYPES:
-        yield "model", (f"model type {model.value['type']!r} is none of {', '.join(MODEL_TYPES)}: tokenizers raises "
+    elif isinstance(model.get("type"), str) and model["type"] not in MODEL_TYPES:
+        yield "model", (f"model type {model['type']!r} is none of {', '.join(MODEL_TYPES)}: tokenizers raises "
                         "\"data did not match any variant of untagged enum ModelUntagged\""), r.backend
     for key, enum in COMPONENTS.items():
-        m = members.get(key)
-        if m is not None and m.value is not None and (not isinstance(m.value, dict) or not m.value):
-            yield key, (f"{key} is {_kind(m.value)}: tokenizers raises \"data did not match any variant of untagged "
+        value = data.get(key)
+        if value is not None and (not isinstance(value, dict) or not value):
+            yield key, (f"{key} is {_kind(value)}: tokenizers raises \"data did not match any variant of untagged "
                         f"enum {enum}\" (null or no key at all means none)"), r.backend
-    norm = members.get("normalizer")
-    if r.needs_normalizer and (norm is None or norm.value is None):
-        yield "normalizer" if norm else None, (f"{'normalizer is null' if norm else 'no normalizer'}: transformers 4's "
-                                               f"{r.needs_normalizer} reads its settings and raises TypeError"), r.backend
+    if r.needs_normalizer and data.get("normalizer") is None:
+        yield ("normalizer" if "normalizer" in data else None), (
+            f"{'normalizer is null' if 'normalizer' in data else 'no normalizer'}: transformers 4's "
+            f"{r.needs_normalizer} reads its settings and raises TypeError"), r.backend
     for key, required in REQUIRED.items():
-        m = members.get(key)
-        if m is None or m.value is None:
+        value = data.get(key)
+        if value is None:
             continue
         struct = "TruncationParams" if key == "truncation" else "PaddingParams"
-        if not isinstance(m.value, dict):
-            yield key, f"{key} is {_kind(m.value)}: tokenizers raises \"expected struct {struct}\" (null means none)", r.backend
-        elif missing := [f for f in required if f not in m.value]:
+        if not isinstance(value, dict):
+            yield key, f"{key} is {_kind(value)}: tokenizers raises \"expected struct {struct}\" (null means none)", r.backend
+        elif missing := [f for f in required if f not in value]:
             yield key, (f"{key} has no {', '.join(map(repr, missing))}: tokenizers raises \"missing field "
                         f"`{missing[0]}`\" (null means none)"), r.backend
-    yield from _added_tokens(members.get("added_tokens"), r)
+    yield from _added_tokens(data.get("added_tokens", _MISSING), r)
 
 
-def _added_tokens(m: Member | None, r: Reader):
-    if m is None:
+def _added_tokens(value, r: Reader):
+    if value is _MISSING:
         if r.legacy_added:
             yield None, ("no \"added_tokens\": with no added_tokens_decoder in tokenizer_config.json, transformers "
                          "pops it from tokenizer.json (KeyError: 'added_tokens')"), True
         return
-    value = m.value
     if r.legacy_added and not isinstance(value, (list, dict)):
         yield "added_tokens", (f"added_tokens is {_kind(value)}, not an array: with no added_tokens_decoder in "
                                "tokenizer_config.json, transformers iterates it "
-                               f"({'TypeError' if value is None or not isinstance(value, str) else 'AttributeError'})"), True
+                               f"({'AttributeError' if isinstance(value, str) else 'TypeError'})"), True
         return
     if r.legacy_added and isinstance(value, dict) and value:
         yield "added_tokens", ("added_tokens is an object, not an array: with no added_tokens_decoder in "
@@ -354,29 +321,26 @@ class BrokenTokenizerJson(Rule):
     def check(self, ctx):
         if FILE not in ctx.repo.top_level():
             return
-        top = parsed(ctx)
-        if top is None:
+        doc = parsed(ctx)
+        if doc is None:
             return
         r = reader(ctx)
         if r is None or not (r.backend or r.legacy_added):
             return
-        text = top.text
-        if top.error is not None or top.kind is not None:
-            line, col = offset_to_position(text, top.error_at)
-            what = (f"invalid JSON: {top.error}" if top.error is not None
-                    else f"the top level of tokenizer.json is {top.kind}, not an object")
-            yield self._finding(f"{what}; AutoTokenizer fails to load it", r, True, line, col)
+        if doc.problem is not None:  # invalid JSON, or not an object: json.load and tokenizers both fail
+            yield self._finding(f"{doc.problem.message}; AutoTokenizer fails to load it", r, True,
+                                doc.problem.line, doc.problem.column)
             return
-        for key, message, applies in problems(top, r):
+        for key, message, applies in problems(doc.obj, r):
             if applies is False:
                 continue
-            m = top.members.get(key) if key else None
+            # positions only for a finding: a second scan, with the C scanner, of a broken file
+            m = ctx.repo.memo("tokenizer.json:positions", lambda: positions(doc.text)).get(key) if key else None
             if m is None:
                 yield self._finding(message, r, applies, 1, 1)
                 continue
-            at = m.key_start if key not in KNOWN_KEYS else m.start
-            line, col = offset_to_position(text, at)
-            end_line, end_col = offset_to_position(text, m.end)
+            line, col = offset_to_position(doc.text, m.key_start if key not in KNOWN_KEYS else m.start)
+            end_line, end_col = offset_to_position(doc.text, m.end)
             yield self._finding(message, r, applies, line, col, end_line, end_col)
 
     def _finding(self, message, r: Reader, applies, line, col, end_line=None, end_col=None):
