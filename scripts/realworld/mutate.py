@@ -15,7 +15,8 @@ Each variant is a folder CORPUS/folders/<base>~<edit>, listed in CORPUS/index.js
     python scripts/realworld/compare.py --corpus /work/mutcorpus --release 5.24
 
 give repolint's precision and recall on them. The variants are a pure function of the fixtures
-(no randomness); --limit keeps every Nth variant for a quicker slice.
+(no randomness); --limit keeps every Nth variant for a quicker slice, --offset picks which (a
+held-out slice to measure on after tuning on another).
 """
 
 from __future__ import annotations
@@ -113,12 +114,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--limit", type=int, default=1, help="keep every Nth variant")
+    ap.add_argument("--offset", type=int, default=0, help="... starting with the Kth (another slice: a held-out set)")
     args = ap.parse_args()
     out = Path(args.out)
     (out / "folders").mkdir(parents=True, exist_ok=True)
     rows = []
     for i, (base, tag, files) in enumerate(variants()):
-        if i % args.limit:
+        if i % args.limit != args.offset % args.limit:
             continue
         slug = f"{base.parent.name}-{base.name}~{tag}"
         dest = out / "folders" / slug
