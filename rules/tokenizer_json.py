@@ -96,6 +96,8 @@ def parsed(ctx):
     doc = ctx.doc(FILE)
     if doc is None or (doc.problem is not None and doc.problem.kind not in ("json-syntax", "not-object")):
         return None
+    if doc.text == "":
+        return None  # empty: also what a Hub repo's view holds for a tokenizer.json it does not download
     return doc
 
 
@@ -314,6 +316,8 @@ class BrokenTokenizerJson(Rule):
         Example({FILE: _TJ, "tokenizer_config.json": _TC}),
         Example({FILE: _TJ.replace('  "added_tokens": [],\n', ""),
                  "tokenizer_config.json": _TC.replace("{\n", '{\n  "added_tokens_decoder": {},\n')}),
+        # zero bytes: the placeholder `repolint check hf://...` leaves for a tokenizer.json it does not download
+        Example({FILE: "", "tokenizer_config.json": _TC}),
         # a slow-only class with added_tokens_decoder never opens tokenizer.json
         Example({FILE: "{}", "tokenizer_config.json": '{\n  "tokenizer_class": "CanineTokenizer",\n  "added_tokens_decoder": {}\n}\n'}),
     ]
