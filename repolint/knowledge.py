@@ -154,6 +154,12 @@ class Knowledge:
         parts = self.data.get("processor_parts", {}).get(cls_name)
         return tuple(parts) if isinstance(parts, list) else None
 
+    @property
+    def config_values(self) -> dict:
+        """ACT2FN's keys and the config values that make each probed model fail to build
+        (``act2fn``, ``probed``, ``fails``: see scripts/configsync/config_values.py); {} if not shipped."""
+        return self.data.get("config_values") or {}
+
     @cached_property
     def generation_params_popped(self) -> frozenset[str]:
         return frozenset(self.data.get("generation_params_popped", []))

@@ -15,6 +15,10 @@ Writes
 * ``processor_parts`` in ``transformers-<version>.json`` -- the parts (tokenizer, image processor,
   ...) each processor class loads, read from the classes (``configsync/processor_parts.py``;
   ``--only-processor-parts`` rewrites just this key of the shipped snapshot).
+* ``config_values`` in ``transformers-<version>.json`` -- ACT2FN's keys, and the config values
+  (sizes, dropout probabilities, activation names) that make each model fail to build, learnt by
+  building the models (``configsync/config_values.py``; ``--only-config-values`` rewrites just
+  this key).
 * ``<out>/fields/<version>/<model_type>.json`` -- transformers >= 5 only: per model type, the
   config fields that transformers' ``@strict`` dataclass machinery type-checks at load time, as
   JSON Schema, plus the ``validate_*`` class validators that can be expressed as data.
@@ -100,7 +104,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from configsync import processor_parts, readonly  # noqa: E402
+from configsync import config_values, processor_parts, readonly  # noqa: E402
 
 SNAPSHOT_KEYS = (
     "transformers_version",
@@ -114,6 +118,7 @@ SNAPSHOT_KEYS = (
     "processors",
     "video_processors",
     "processor_parts",
+    "config_values",
     "classes",
     "tokenizer_files",
     "generation_params_popped",
@@ -1683,6 +1688,7 @@ def build_snapshot(since: dict[str, str] | None = None, registries: dict | None 
         "processors": reg["processors"],
         "video_processors": reg["video_processors"],
         "processor_parts": processor_parts.build(classes["processor"]),
+        "config_values": config_values.build(reg["config_mapping_names"]),
         "classes": classes,
         "tokenizer_files": tokenizer_files,
         "generation_params_popped": reg["generation_params_popped"],
@@ -1769,6 +1775,18 @@ def write_processor_parts(out_dir, version: str) -> None:
           f"{len(snap['classes']['processor'])} processor classes (the others cannot be imported here)")
 
 
+def write_config_values(out_dir, version: str) -> None:
+    """Rewrite only the ``config_values`` key of the shipped snapshot (its other keys untouched)."""
+    t = time.monotonic()
+    path = snapshot_path(out_dir, version)
+    snap = json.loads(path.read_text(encoding="utf-8"))
+    names = {mt: v["config_class"] for mt, v in snap["model_types"].items()}
+    snap["config_values"] = data = config_values.build(names)
+    path.write_text(dumps_snapshot(snap), encoding="utf-8")
+    print(f"wrote config_values of {path} in {time.monotonic() - t:.1f}s: {len(data['act2fn'])} activations, "
+          f"{len(data['probed'])} config classes probed, {len(data['fails'])} with values that fail")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, help="output directory (e.g. schemas/)")
@@ -1785,6 +1803,8 @@ def main(argv=None) -> int:
                     help="write only config-read-only-<version>.json (model types from the shipped snapshot)")
     ap.add_argument("--only-processor-parts", action="store_true",
                     help="rewrite only the processor_parts key of the shipped transformers-<version>.json")
+    ap.add_argument("--only-config-values", action="store_true",
+                    help="rewrite only the config_values key of the shipped transformers-<version>.json")
     ap.add_argument("--jobs", type=int, default=4, help="parallel wheel downloads for the since scan")
     args = ap.parse_args(argv)
 
@@ -1795,6 +1815,9 @@ def main(argv=None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     if args.only_processor_parts:
         write_processor_parts(out_dir, version)
+        return 0
+    if args.only_config_values:
+        write_config_values(out_dir, version)
         return 0
     if args.only_read_only:
         shipped = json.loads(snapshot_path(out_dir, version).read_text(encoding="utf-8"))
