@@ -10,3 +10,4 @@ from repolint.rules import config_keys  # noqa: F401
 from repolint.rules import processor_parts  # noqa: F401
 from repolint.rules import tokenizer_class  # noqa: F401
 from repolint.rules import tokenizer_json  # noqa: F401
+from repolint.rules import config_values  # noqa: F401

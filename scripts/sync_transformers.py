@@ -1784,7 +1784,8 @@ def write_config_values(out_dir, version: str) -> None:
     snap["config_values"] = data = config_values.build(names)
     path.write_text(dumps_snapshot(snap), encoding="utf-8")
     print(f"wrote config_values of {path} in {time.monotonic() - t:.1f}s: {len(data['act2fn'])} activations, "
-          f"{len(data['probed'])} config classes probed, {len(data['fails'])} with values that fail")
+          f"{len(data['classes'])} config classes probed, {sum(1 for v in data['classes'].values() if v)} with values "
+          "that fail")
 
 
 def main(argv=None) -> int:

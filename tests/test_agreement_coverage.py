@@ -22,6 +22,7 @@ AGREEMENT_SOURCES = [
     "scripts/make_compat_fixtures.py",  # RL7xx variants, loaded by tests/test_compat_agreement.py
     "tests/test_config_annotation_agreement.py",
     "tests/test_readonly_agreement.py",
+    "tests/test_config_values_agreement.py",
     "tests/test_tokenizer_init_order.py",
     "tests/test_fix_agreement.py",
     "tests/test_chat_templates.py",
