@@ -211,10 +211,11 @@ _MISSING = object()
 def problems(data: dict, r: Reader):
     """(top-level key, or None for the whole object, message, applies: True / False / None (may))
     for each defect of tokenizer.json's top level."""
-    for key in data:
-        if key not in KNOWN_KEYS:
-            yield key, (f"unknown top-level key {key!r}: the tokenizers library's parser skips the key without its "
-                        "value and fails (Exception: expected `,` or `}`)"), r.backend
+    unknown = [key for key in data if key not in KNOWN_KEYS]
+    if unknown:  # one finding: the parser fails at the first (thousands of them cost a position each)
+        more = f" (and {len(unknown) - 1:,} more: {', '.join(repr(k) for k in unknown[1:4])}{', ...' if len(unknown) > 4 else ''})"
+        yield unknown[0], (f"unknown top-level key {unknown[0]!r}{more if len(unknown) > 1 else ''}: the tokenizers library's "
+                           "parser skips the key without its value and fails (Exception: expected `,` or `}`)"), r.backend
     v = data.get("version", "1.0")
     if v != "1.0":
         yield "version", (f"version is {json.dumps(v)[:40]}, not \"1.0\": tokenizers raises "

@@ -393,3 +393,17 @@ def test_a_huge_binary_file_is_refused_from_its_head(tmp_path):
         tracemalloc.stop()
     assert text is None and problem.kind == "binary"
     assert peak < 1 << 20, peak
+
+
+def test_thousands_of_unknown_tokenizer_json_keys_are_one_finding(tmp_path):
+    """fuzz camp-3-1252: 5,000 unknown top-level keys in a 20 MB tokenizer.json were 5,000 RL409
+    findings, each locating itself from the file's start (33 s). The parser fails at the first."""
+    import json as _json
+
+    keys = {f"k{i}": list(range(50)) for i in range(3000)}
+    write_repo(tmp_path / "m", {"tokenizer_config.json": '{"tokenizer_class": "GPT2Tokenizer"}',
+                                "tokenizer.json": _json.dumps({"version": "1.0", "added_tokens": [], **keys, "model": {"type": "BPE"}}, indent=2)})
+    start = time.process_time()
+    found = [f for f in lint(tmp_path / "m", select=["RL409"]) if "unknown top-level key" in f.message]
+    assert time.process_time() - start < 5
+    assert len(found) == 1 and "and 2,999 more" in found[0].message, found
