@@ -9,7 +9,8 @@ guard a value, use functional dropout at call time, or never read a field): each
 default config is rebuilt from its dict with one value changed, and its model is built on the
 meta device (with at most 2 layers a stack when that builds too) with weight initialisation off (``no_init_weights``: what ``from_pretrained``
 does before loading a checkpoint). A (class, field, probe) is recorded only when the unchanged dict builds and the
-changed one fails.
+changed one fails to build with every model class of the type (AutoModel's and each head's that
+builds unchanged): a pooler or projection that only some classes build does not count.
 
 Probes (``PROBES``): ``act`` an unknown activation name, ``act_type`` the int 1 in an
 activation field; ``dropout`` 1.5 in a dropout probability; ``neg`` -1 and ``zero`` 0 in a
@@ -104,20 +105,20 @@ def _set(d: dict, path: tuple, key: str, value) -> dict:
     return out
 
 
-def _model_class(transformers, mt: str):
+def _model_classes(transformers, mt: str) -> list:
+    """Every model class an Auto mapping gives for ``mt``, AutoModel's first."""
     from transformers.models.auto import modeling_auto
 
     names = [n for n in dir(modeling_auto) if n.startswith("MODEL") and n.endswith("_MAPPING_NAMES")]
     names.sort(key=lambda n: (n != "MODEL_MAPPING_NAMES", n))
+    out = []
     for n in names:
         value = getattr(modeling_auto, n).get(mt)
-        if isinstance(value, (list, tuple)):
-            value = value[0] if value else None
-        if isinstance(value, str):
-            cls = getattr(transformers, value, None)
-            if cls is not None:
-                return cls
-    return None
+        for name in value if isinstance(value, (list, tuple)) else [value]:
+            cls = getattr(transformers, name, None) if isinstance(name, str) else None
+            if cls is not None and cls not in out:
+                out.append(cls)
+    return out
 
 
 def _no_init_weights():
@@ -157,11 +158,24 @@ def _try(config_cls, model_cls, d: dict):
     return None
 
 
+def _try_all(config_cls, model_cls, heads, d: dict):
+    """A failure only when every class of the model type fails: a part that only some classes
+    build (AutoModel's pooler or projection, a head's classifier) does not fail every load."""
+    outcome = _try(config_cls, model_cls, d)
+    if outcome is None or outcome[0] == "config":
+        return outcome
+    for cls in heads:
+        if _try(config_cls, cls, d) is None:
+            return None
+    return outcome
+
+
 def probe_model_type(transformers, mt: str, config_cls, base_cls, act2fn, major, done: set):
     """class -> field -> probe -> [stage, message] for one model type (None: cannot be probed)."""
-    model_cls = _model_class(transformers, mt)
-    if model_cls is None:
+    classes = _model_classes(transformers, mt)
+    if not classes:
         return None
+    model_cls = classes[0]
     try:
         default = config_cls()
         d = default.to_dict()
@@ -172,6 +186,11 @@ def probe_model_type(transformers, mt: str, config_cls, base_cls, act2fn, major,
     fewer = _fewer_layers(d)
     if fewer != d and _try(config_cls, model_cls, fewer) is None:
         d = fewer  # the same modules, built faster
+    heads = []
+    for cls in classes[1:]:
+        with contextlib.suppress(_TooBig):
+            if _try(config_cls, cls, d) is None:
+                heads.append(cls)
     fails: dict = {}
     probed = []
     for path, sub in _sub_dicts(default, base_cls):
@@ -186,7 +205,7 @@ def probe_model_type(transformers, mt: str, config_cls, base_cls, act2fn, major,
         for key, value in sorted(node.items()):
             for probe, bad in _probes(key, value, act2fn, major):
                 try:
-                    outcome = _try(config_cls, model_cls, _set(d, path, key, bad))
+                    outcome = _try_all(config_cls, model_cls, heads, _set(d, path, key, bad))
                 except _TooBig:
                     continue
                 if outcome is not None:
@@ -277,7 +296,7 @@ def encode(raw: dict, major: int) -> dict:
     for cls in sorted(set(raw["probed"]) | set(raw["fails"])):
         words = []
         for field, probes in sorted(raw["fails"].get(cls, {}).items()):
-            kept = []
+            shipped = []
             for probe, (stage, message) in sorted(probes.items()):
                 text = short_message(message)
                 if not kept(probe, stage, text, major):
@@ -285,8 +304,8 @@ def encode(raw: dict, major: int) -> dict:
                 if text not in index:
                     index[text] = len(messages)
                     messages.append(text)
-                kept.append(f"{probe}:{index[text]}")
-            if kept:
-                words.append(f"{field}={','.join(kept)}")
+                shipped.append(f"{probe}:{index[text]}")
+            if shipped:
+                words.append(f"{field}={','.join(shipped)}")
         classes[cls] = " ".join(words)
     return {"act2fn": raw["act2fn"], "messages": messages, "classes": classes}
