@@ -78,6 +78,11 @@ def local_oracle_pythons(modules=("transformers", "torch")) -> list[tuple[str, s
     return oracle_pythons([str(local)] if local.exists() else [], modules=modules)
 
 
+def target_of(version: str) -> str:
+    """The repolint target of an oracle's transformers version ("4.57.6" -> "4.57")."""
+    return ".".join(version.split(".")[:2])
+
+
 def run_oracle(python: str, jobs: list[dict], cwd: Path) -> list[dict]:
     """Load ``jobs`` with tests/oracle.py under ``python`` (offline, remote code cached below
     ``cwd``): one outcome a job."""

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import lint, oracle_pythons
+from helpers import lint, oracle_pythons, target_of
 from repolint.engine import Context
 from repolint.knowledge import Knowledge
 from repolint.repo import Repo
@@ -62,10 +62,6 @@ ORACLES = _oracles()
 pytestmark = pytest.mark.skipif(not ORACLES, reason="no transformers 5 + torch to check against")
 
 
-def _target(version: str) -> str:
-    return ".".join(version.split(".")[:2])
-
-
 @pytest.fixture(scope="module")
 def loads(tmp_path_factory):
     """oracle version -> (fixture folder, {case: load outcome})."""
@@ -83,14 +79,14 @@ def loads(tmp_path_factory):
 
 def _covered(loads) -> dict:
     """The oracle releases the shipped data describes (a release it lacks is not predicted)."""
-    found = {v: x for v, x in loads.items() if data_version(_target(v)) is not None}
+    found = {v: x for v, x in loads.items() if data_version(target_of(v)) is not None}
     if not found:
         pytest.skip(f"no checkpoint-key data for transformers {', '.join(loads)}")
     return found
 
 
 def _prediction(repo: Path, version: str):
-    ctx = Context(Repo(repo, label="."), Knowledge.for_target(_target(version)))
+    ctx = Context(Repo(repo, label="."), Knowledge.for_target(target_of(version)))
     preds = predictions(ctx)
     assert len(preds) <= 1
     return preds[0][1] if preds else None
@@ -121,7 +117,7 @@ def test_predicted_keys_are_transformers_own(loads, case):
 def test_findings_agree_with_the_load(loads, case):
     for version, (repos, outcomes) in _covered(loads).items():
         outcome = outcomes[case]
-        diags = [d for d in lint(repos / case, select=["RL82"], targets=[_target(version)]) if d.code.startswith("RL82")]
+        diags = [d for d in lint(repos / case, select=["RL82"], targets=[target_of(version)]) if d.code.startswith("RL82")]
         codes = {d.code for d in diags}
         verdict = f"transformers {version}: {outcome}; repolint: {[(d.code, d.message) for d in diags]}"
         assert codes == EXPECTED[case], verdict

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import lint, oracle_pythons
+from helpers import lint, oracle_pythons, target_of
 
 ROOT = Path(__file__).resolve().parent.parent
 ORACLE = ROOT / "tests" / "oracle.py"
@@ -70,12 +70,8 @@ def outcomes(fixtures):
     return result
 
 
-def _target(version: str) -> str:
-    return ".".join(version.split(".")[:2])
-
-
 def _errors(repo: Path, version: str):
-    return [d for d in lint(repo, select=["RL7", "RL6"], targets=[_target(version)]) if d.severity == "error"]
+    return [d for d in lint(repo, select=["RL7", "RL6"], targets=[target_of(version)]) if d.severity == "error"]
 
 
 def test_base_loads_and_is_clean(fixtures, outcomes):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import lint, local_oracle_pythons, run_oracle
+from helpers import lint, local_oracle_pythons, run_oracle, target_of
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID = ROOT / "tests" / "fixtures" / "valid"
@@ -123,10 +123,6 @@ def outcomes(repos, tmp_path_factory):
     return result
 
 
-def _target(version: str) -> str:
-    return ".".join(version.split(".")[:2])
-
-
 def _key_line(repo: Path, path: tuple) -> int:
     """The line of the changed key (the last one of its name after the parents' lines)."""
     lines = (repo / "config.json").read_text(encoding="utf-8").splitlines()
@@ -148,7 +144,7 @@ def test_variant_agrees_with_transformers(repos, outcomes, name):
             continue
         checked += 1
         outcome = outcomes[(version, name)]
-        found = lint(repos[name], select=list(CODES), targets=[_target(version)])
+        found = lint(repos[name], select=list(CODES), targets=[target_of(version)])
         errors = [d for d in found if d.severity == "error"]
         verdict = f"transformers {version}: {outcome}; {[(d.code, d.severity, d.location.line, d.message) for d in found]}"
         ours = [d for d in found if d.code == "RL105"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import lint, local_oracle_pythons, run_oracle
+from helpers import lint, local_oracle_pythons, run_oracle, target_of
 
 VALID = Path(__file__).parent / "fixtures" / "valid"
 ORACLES = local_oracle_pythons(modules=("transformers",))
@@ -61,7 +61,7 @@ def test_transformers_agrees(variants, python, version):
     root, paths = variants
     keys = sorted(paths)
     outcomes = run_oracle(python, [{"dir": str(paths[k]), "loader": "AutoTokenizer"} for k in keys], root)
-    target = ".".join(version.split(".")[:2])
+    target = target_of(version)
     for key, outcome in zip(keys, outcomes):
         flagged = any(d.code == "RL708" and d.severity.value == "error" for d in lint(paths[key], targets=[target]))
         assert flagged == (not outcome["ok"]), (key, version, outcome)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import lint, local_oracle_pythons, run_oracle
+from helpers import lint, local_oracle_pythons, run_oracle, target_of
 
 VALID = Path(__file__).parent / "fixtures" / "valid"
 ORACLES = local_oracle_pythons()
@@ -61,7 +61,7 @@ def test_transformers_agrees(repos, python, version):
     jobs = [{"dir": name, "loader": "AutoModelForSequenceClassification" if fixture == "bert" else "AutoModelForSeq2SeqLM",
              "from_config": True} for name, fixture, *_ in CASES]
     outcomes = run_oracle(python, jobs, root)
-    target = ".".join(version.split(".")[:2])
+    target = target_of(version)
     for (name, _, builds, declared), outcome in zip(CASES, outcomes):
         severity = _rl202(paths[name], target).severity.value
         if version.startswith("4.") and builds:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import lint, local_oracle_pythons, run_oracle
+from helpers import lint, local_oracle_pythons, run_oracle, target_of
 
 VALID = Path(__file__).resolve().parent / "fixtures" / "valid"
 ORACLES = local_oracle_pythons()
@@ -141,10 +141,6 @@ def outcomes(repos, tmp_path_factory):
             for n, o in zip(VARIANTS, run_oracle(python, jobs, tmp_path_factory.mktemp(f"cwd-{version}")))}
 
 
-def _target(version: str) -> str:
-    return ".".join(version.split(".")[:2])
-
-
 def _judged(outcomes, version: str, name: str) -> bool:
     """The untouched fixture loads on this oracle (else the variant proves nothing there)."""
     return outcomes[(version, VARIANTS[name][0])]["ok"]
@@ -160,7 +156,7 @@ def test_variant_agrees_with_transformers(repos, outcomes, name):
             continue
         judged += 1
         outcome = outcomes[(version, name)]
-        found = lint(repos[name], select=["RL407"], targets=[_target(version)])
+        found = lint(repos[name], select=["RL407"], targets=[target_of(version)])
         errors = [d for d in found if d.severity == "error"]
         verdict = f"transformers {version}: {outcome}; RL407: {[(d.severity, d.location.file, d.message) for d in found]}"
         if errors:

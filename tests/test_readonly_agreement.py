@@ -11,20 +11,16 @@ against the installed release on a few classes (the full probe is the sync scrip
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import lint, oracle_pythons
+from helpers import lint, oracle_pythons, run_oracle, target_of
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID = ROOT / "tests" / "fixtures" / "valid"
-ORACLE = ROOT / "tests" / "oracle.py"
 
 
 def _oracles() -> list[tuple[str, str]]:
@@ -92,22 +88,9 @@ def outcomes(repos, tmp_path_factory):
     if not ORACLES:
         pytest.skip("no transformers to check against")
     """(oracle version, variant) -> AutoConfig outcome."""
-    result = {}
-    for python, version in ORACLES:
-        cwd = tmp_path_factory.mktemp(f"cwd-{version}")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        env.update(HF_HUB_OFFLINE="1", HF_MODULES_CACHE=str(cwd / "modules"), TRANSFORMERS_VERBOSITY="error")
-        jobs = [{"dir": str(repos[n]), "loader": "AutoConfig"} for n in VARIANTS]
-        r = subprocess.run([python, str(ORACLE)], input=json.dumps(jobs), capture_output=True, text=True,
-                           cwd=cwd, env=env, timeout=900)
-        assert r.returncode == 0, r.stderr[-2000:]
-        for n, o in zip(VARIANTS, json.loads(r.stdout.strip().splitlines()[-1])):
-            result[(version, n)] = o
-    return result
-
-
-def _target(version: str) -> str:
-    return ".".join(version.split(".")[:2])
+    jobs = [{"dir": str(repos[n]), "loader": "AutoConfig"} for n in VARIANTS]
+    return {(version, n): o for python, version in ORACLES
+            for n, o in zip(VARIANTS, run_oracle(python, jobs, tmp_path_factory.mktemp(f"cwd-{version}")))}
 
 
 def _line(repo: Path, marker: str) -> int:
@@ -121,7 +104,7 @@ def test_variant_agrees_with_transformers(repos, outcomes, name):
     marker = VARIANTS[name][2]
     for _, version in ORACLES:
         outcome = outcomes[(version, name)]
-        errors = [d for d in lint(repos[name], select=["RL104"], targets=[_target(version)]) if d.severity == "error"]
+        errors = [d for d in lint(repos[name], select=["RL104"], targets=[target_of(version)]) if d.severity == "error"]
         verdict = f"transformers {version}: {outcome}; RL104: {[(d.location.line, d.message) for d in errors]}"
         assert bool(errors) == (not outcome["ok"]), verdict
         if errors:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import lint, local_oracle_pythons, run_oracle
+from helpers import lint, local_oracle_pythons, run_oracle, target_of
 
 VALID = Path(__file__).parent / "fixtures" / "valid"
 DEL = object()
@@ -147,7 +147,7 @@ def test_custom_tokenizer_class_gives_warnings(tmp_path):
 @pytest.mark.parametrize("python,version", local_oracle_pythons(modules=("transformers", "tokenizers"))
                          or [pytest.param(None, None, marks=pytest.mark.skip("no oracle"))])
 def test_transformers_agrees(repos, python, version):
-    target = ".".join(version.split(".")[:2])
+    target = target_of(version)
     names = [f"{base}-{name}" for base, name in CASES]
     jobs = [{"dir": str(repos / n), "loader": "AutoTokenizer", "trust_remote_code": None} for n in names]
     outcomes = dict(zip(names, run_oracle(python, jobs, cwd=repos)))
