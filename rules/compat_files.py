@@ -5,15 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from repolint.registry import Example, Finding, Rule, register
+from repolint.rules.compat import _release
 
 TOKENIZER_CONFIG = "tokenizer_config.json"
 SINCE = (4, 47)  # the first release that reads extra_special_tokens (PreTrainedTokenizerBase.__init__)
-
-
-def _release(label: str) -> tuple[int, ...]:
-    import re
-
-    return tuple(int(p) for p in re.findall(r"\d+", label)[:2])
 
 
 @register
