@@ -29,7 +29,7 @@ import queue
 import signal
 import threading
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Iterable, Iterator
 
@@ -148,8 +148,9 @@ class LocalPool:
                     prepared = cpu_pending.pop(future)
                     try:
                         yield future.result()
-                    except BrokenProcessPool as exc:
-                        self.close(kill=True)  # a worker died: a new pool for the rest
+                    except (BrokenProcessPool, CancelledError) as exc:
+                        # a worker died (its pool's other futures come back cancelled): a new pool for the rest
+                        self.close(kill=True)
                         yield self._failed(fn, prepared, exc)
                 # take new items while there is room
                 while not exhausted and len(io_pending) + len(cpu_pending) + len(ready) < window:
